@@ -1,0 +1,120 @@
+"""What the model observes and what a scenario may jolt: one declaration, read by everyone.
+
+This module knows nothing of Mesa, files or plots. The scenario loader reads
+``STATE_VARIABLES`` to validate event ids; the model reads it to apply jolts and
+``OUTPUTS`` to record; result tables, plots and reports read ``OUTPUTS`` for
+names, units and meanings. A new output is declared here and recorded in
+``sim/model.py``; it then flows to every table and plot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class StateVariable:
+    """A piece of agent or world state that a scenario event may jolt once, in one year."""
+
+    id: str
+    low: float
+    high: float
+    integer: bool
+    unit: str
+    meaning: str
+
+    def domain_text(self) -> str:
+        if self.integer:
+            if self.high == INF:
+                return f"an integer >= {self.low:g}"
+            return f"an integer from {self.low:g} to {self.high:g}"
+        if self.high == INF:
+            return f"a number >= {self.low:g}"
+        return f"a number from {self.low:g} to {self.high:g}"
+
+    def check(self, value: float) -> str | None:
+        """Return None when ``value`` is allowed, else what is allowed."""
+        if not (self.low <= value <= self.high) or (self.integer and value != int(value)):
+            return self.domain_text()
+        return None
+
+
+def _sv(id, low, high, unit, meaning, integer=False):
+    return StateVariable(id, float(low), float(high), integer, unit, meaning)
+
+
+STATE_VARIABLES: dict[str, StateVariable] = {
+    v.id: v
+    for v in [
+        _sv("minsk.alignment", -1, 1, "index",
+            "foreign-policy alignment: -1 full integration with Russia, 0 balanced, +1 full Western alignment"),
+        _sv("minsk.repression", 0, 1, "index", "intensity of domestic repression"),
+        _sv("minsk.political_prisoners", 0, INF, "people", "political prisoners held", integer=True),
+        _sv("minsk.unrest", 0, 1, "index", "street-level discontent with the regime"),
+        _sv("minsk.legitimacy", 0, 1, "index", "popular acceptance of the regime, built on economic performance"),
+        _sv("moscow.subsidy_pct_gdp", 0, 100, "% of Belarus GDP", "Russian energy subsidy and loans"),
+        _sv("moscow.integration_pressure", 0, 1, "index", "Russian pressure for Union State integration and an air base"),
+        _sv("brussels.sanctions_level", 0, 2, "level", "EU sanctions: 0 none, 1 targeted, 2 broad/sectoral", integer=True),
+        _sv("brussels.eu_engagement", 0, 1, "index", "EU engagement: funding, cooperation talks, support for IMF lending"),
+        _sv("world.oil_price", 0, INF, "USD per barrel", "world oil price"),
+        _sv("world.russia_growth", -50, 50, "% per year", "Russia's real GDP growth"),
+        _sv("world.ukraine_war", 0, 1, "0/1", "full-scale war in Ukraine involving Russia", integer=True),
+        _sv("world.china_investment", 0, 100, "% of Belarus GDP per year", "Chinese investment inflow"),
+        _sv("world.election", 0, 1, "0/1", "a presidential election is held this year", integer=True),
+        _sv("world.maidan_effect", 0, 1, "index",
+            "deterrent (demonstration) effect of Ukraine's turmoil on Belarusian protest"),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One recorded quantity: a column of ``timeseries.csv``."""
+
+    name: str
+    unit: str
+    meaning: str
+    kind: str = "continuous"  # "continuous", "level" (small integer scale) or "event" (0/1 in a year)
+
+
+OUTPUTS: dict[str, Output] = {
+    o.name: o
+    for o in [
+        Output("alignment", "index -1..+1", "-1 full integration with Russia, 0 balanced, +1 full Western alignment"),
+        Output("russia_trade_share", "share 0-1", "Russia's share of Belarus's total foreign trade"),
+        Output("eu_trade_share", "share 0-1", "EU's share of Belarus's total foreign trade"),
+        Output("ukraine_trade_share", "share 0-1", "Ukraine's share of Belarus's total foreign trade"),
+        Output("china_trade_share", "share 0-1", "China's share of Belarus's total foreign trade"),
+        Output("other_trade_share", "share 0-1", "rest of the world's share of Belarus's total foreign trade"),
+        Output("energy_dependence", "share 0-1", "share of Belarus's energy products coming from Russia"),
+        Output("subsidy_pct_gdp", "% of GDP", "Russian energy subsidy and loans"),
+        Output("integration_pressure", "index 0-1", "Russian pressure for integration (Union State, air base)"),
+        Output("sanctions_level", "level 0/1/2", "EU sanctions: 0 none, 1 targeted, 2 broad/sectoral", "level"),
+        Output("eu_engagement", "index 0-1", "EU engagement: funding, cooperation talks, support for IMF lending"),
+        Output("repression", "index 0-1", "intensity of domestic repression"),
+        Output("political_prisoners", "people", "political prisoners held at year end"),
+        Output("prisoners_released", "people", "political prisoners released during the year"),
+        Output("unrest", "index 0-1", "street-level discontent with the regime"),
+        Output("legitimacy", "index 0-1", "popular acceptance of the regime"),
+        Output("regime_security", "index 0-1", "the regime's hold on power: legitimacy net of unrest, plus control"),
+        Output("crackdown", "0/1", "Minsk cracked down this year", "event"),
+        Output("gdp_growth", "% per year", "Belarus real GDP growth"),
+        Output("minsk_foreign_move", "-1/0/+1", "Minsk's foreign move: -1 lean East, 0 balance, +1 tilt West", "level"),
+        Output("minsk_domestic_move", "-1/0/+1", "Minsk's domestic move: -1 loosen, 0 hold, +1 crack down", "level"),
+        Output("moscow_subsidy_move", "-1/0/+1", "Moscow's subsidy move: -1 cut, 0 keep, +1 raise", "level"),
+        Output("moscow_pressure_move", "-1/0/+1", "Moscow's pressure move: -1 ease, 0 hold, +1 press", "level"),
+        Output("brussels_sanctions_move", "-1/0/+1", "Brussels's sanctions move: -1 ease, 0 keep, +1 tighten", "level"),
+        Output("brussels_engagement_move", "-1/0/+1", "Brussels's engagement move: -1 reduce, 0 hold, +1 expand", "level"),
+        Output("oil_price", "USD per barrel", "world oil price (exogenous driver)"),
+        Output("russia_growth", "% per year", "Russia's real GDP growth (exogenous driver)"),
+        Output("ukraine_war", "0/1", "full-scale war in Ukraine (exogenous driver)", "event"),
+        Output("china_investment", "% of GDP per year", "Chinese investment inflow (exogenous driver)"),
+        Output("election", "0/1", "presidential election year (exogenous driver)", "event"),
+        Output("maidan_effect", "index 0-1", "deterrent effect of Ukraine's turmoil on protest"),
+    ]
+}
+
+# Outputs that are 0/1 or small-integer per year: reported as yearly probabilities in events tables.
+EVENT_OUTPUTS = [o.name for o in OUTPUTS.values() if o.kind == "event"]
