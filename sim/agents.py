@@ -1,0 +1,308 @@
+"""Minsk, Moscow and Brussels: their options, utility terms and choices.
+
+Each agent holds its state for every replicate (numpy arrays over the replicate
+axis). A year has two phases, so that all three choose on the same picture:
+``decide()`` reads the state as it entered the year and picks options by a logit
+rule over named utility terms; ``act()`` applies the choice to the agent's own
+state. Every weight is a registry parameter (``self.p[...]``); the equations and
+ids are in docs/ODD.md. Agents know nothing of files, tables or plots.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.choice import Decision, logit_choice
+
+THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
+
+
+def _directional(strength: np.ndarray) -> np.ndarray:
+    """Spread a per-replicate pull over the three options as -1/0/+1 times the pull."""
+    return strength[:, None] * THREE_WAY[None, :]
+
+
+def _only(option: int, value: np.ndarray | float, replicates: int) -> np.ndarray:
+    """A term that applies to one option only (index 0, 1 or 2)."""
+    term = np.zeros((replicates, 3))
+    term[:, option] = value
+    return term
+
+
+class BalancingAgent(mesa.Agent):
+    """Common plumbing: parameters, replicate count, last decisions."""
+
+    name = "agent"
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.decisions: list[Decision] = []
+
+    @property
+    def p(self):
+        return self.model.params
+
+    @property
+    def replicates(self) -> int:
+        return self.model.replicates
+
+    def _choose(self, decision_name, options, terms, feasible=None) -> Decision:
+        decision = logit_choice(
+            self.name, decision_name, options, terms,
+            self.p[f"{self.name}.rationality"], self.model.rng, feasible,
+        )
+        self.decisions.append(decision)
+        return decision
+
+
+class Minsk(BalancingAgent):
+    """The regime. Its first aim is to keep power at home; foreign policy serves that.
+
+    "Moscow understands full well that, when it comes to rulers like Lukashenko,
+    foreign policy is not important. Domestic policy takes priority" (Carnegie-2015);
+    "Lukashenka's alliance-building efforts now prioritize financial benefits over
+    normative solidarity" (HuffPost-2016).
+    """
+
+    name = "minsk"
+    FOREIGN_OPTIONS = ("lean_east", "balance", "tilt_west")
+    DOMESTIC_OPTIONS = ("loosen", "hold", "crack_down")
+
+    def __init__(self, model):
+        super().__init__(model)
+        p, n = self.p, self.replicates
+        self.alignment = np.full(n, p["minsk.alignment_2015"], dtype=float)
+        self.repression = np.full(n, p["minsk.repression_2015"], dtype=float)
+        self.political_prisoners = np.full(n, p["minsk.political_prisoners_2015"], dtype=np.int64)
+        self.prisoners_released = np.full(n, p["minsk.prisoners_released_2015"], dtype=np.int64)
+        self.unrest = np.full(n, p["minsk.unrest_2015"], dtype=float)
+        self.legitimacy = np.full(n, p["minsk.legitimacy_2015"], dtype=float)
+        self.crackdown = np.zeros(n, dtype=np.int64)
+        # 2015 was a year of Western gestures: the six releases (HuffPost-2016).
+        self.foreign_move = np.where(self.prisoners_released > 0, 1, 0).astype(np.int64)
+        self.domestic_move = np.zeros(n, dtype=np.int64)
+
+    def decide(self):
+        """Choose a foreign move and a domestic move on the picture at the start of the year."""
+        self.decisions = []
+        self.foreign = self._choose("foreign", self.FOREIGN_OPTIONS, self.foreign_terms())
+        self.domestic = self._choose("domestic", self.DOMESTIC_OPTIONS, self.domestic_terms())
+
+    def foreign_terms(self) -> dict[str, np.ndarray]:
+        """Utility of leaning East, holding the balance or tilting West.
+
+        East pulls through subsidies and trade ("deep economic ties with Russia ...
+        effectively prevents it from opposing Moscow's policies", Leksika-2016) and
+        a Russia at war; West pulls through a Russian slump ("Belarus has been forced
+        to diversify its trade linkages", HuffPost-2016), Russian pressure on
+        sovereignty (the air base "abruptly rejected", Carnegie-2015), escaping
+        sanctions and the EU's offer. Gestures West are shunned when unrest
+        threatens ("he will immediately put an end to all liberal experiments",
+        Carnegie-2015), and extremes are disliked (the multi-vector policy).
+        """
+        p, m, n = self.p, self.model, self.replicates
+        alignment_after = np.clip(self.alignment[:, None] + p["minsk.alignment_step"] * THREE_WAY[None, :], -1, 1)
+        russia_slump = np.maximum(0.0, p["world.russia_trend_growth"] - m.world.russia_growth)
+        return {
+            "subsidy_ties": _directional(-p["minsk.weight_subsidy"] * m.moscow.subsidy_pct_gdp / 10.0),
+            "trade_dependence": _directional(-p["minsk.weight_trade_dependence"] * m.economy.russia_trade_share),
+            "russia_slump": _directional(p["minsk.weight_russia_slump"] * russia_slump),
+            "sovereignty": _directional(p["minsk.weight_sovereignty"] * m.moscow.integration_pressure),
+            "sanctions_relief": _directional(p["minsk.weight_sanctions_relief"] * m.brussels.sanctions_level),
+            "eu_offer": _directional(p["minsk.weight_eu_engagement"] * m.brussels.eu_engagement),
+            "war_loyalty": _directional(-p["minsk.weight_war_loyalty"] * m.world.ukraine_war),
+            "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
+            "balance_preference": -p["minsk.balance_preference"] * alignment_after**2,
+            "inertia": np.broadcast_to(-p["minsk.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy(),
+        }
+
+    def domestic_terms(self) -> dict[str, np.ndarray]:
+        """Utility of loosening, holding or cracking down.
+
+        Above the unrest threshold survival dominates: "In 2010, as soon as several
+        thousand protesters took to the streets, the kid gloves came off and there
+        were mass arrests" (Carnegie-2015). Below it a crackdown only costs, and real
+        loosening is shunned: "Lukashenko will not allow any domestic change".
+        """
+        p, m, n = self.p, self.model, self.replicates
+        excess_unrest = self.unrest - p["minsk.unrest_threshold"]
+        survival = np.zeros((n, 3))
+        survival[:, 2] = p["minsk.weight_survival"] * excess_unrest
+        survival[:, 0] = -p["minsk.weight_survival"] * np.maximum(0.0, excess_unrest)
+        return {
+            "survival": survival,
+            "crackdown_cost": _only(2, -p["minsk.crackdown_cost"], n),
+            "control": _only(0, -p["minsk.loosening_aversion"], n),
+            "liberalization_reward": _only(0, p["minsk.weight_liberalization_reward"] * m.brussels.eu_engagement, n),
+        }
+
+    def act(self):
+        """Apply the year's moves to alignment, repression, prisoners and unrest."""
+        p, rng = self.p, self.model.rng
+        self.foreign_move = self.foreign.direction().astype(np.int64)
+        self.domestic_move = self.domestic.direction().astype(np.int64)
+        tilt_west = self.foreign_move == 1
+        crack_down = self.domestic_move == 1
+        loosen = self.domestic_move == -1
+
+        self.alignment = np.clip(self.alignment + p["minsk.alignment_step"] * self.foreign_move, -1, 1)
+
+        relaxed = self.repression + p["minsk.repression_relaxation"] * (p["minsk.repression_baseline"] - self.repression)
+        self.repression = np.clip(
+            np.where(crack_down, self.repression + p["minsk.crackdown_repression_step"],
+                     np.where(loosen, self.repression - p["minsk.loosening_repression_step"], relaxed)),
+            0, 1)
+
+        # Prisoners: sentences end, a Western gesture frees most of the rest, then new arrests.
+        served = rng.binomial(self.political_prisoners, p["minsk.prisoner_exit_rate"])
+        held = self.political_prisoners - served
+        self.prisoners_released = np.where(tilt_west, np.round(held * p["minsk.release_fraction"]), 0).astype(np.int64)
+        held = held - self.prisoners_released
+        arrests_mean = p["minsk.routine_imprisonment"] * self.repression + p["minsk.crackdown_arrests"] * crack_down
+        self.political_prisoners = held + rng.poisson(arrests_mean)
+
+        self.crackdown = crack_down.astype(np.int64)
+        self.unrest = np.where(crack_down, self.unrest * (1 - p["minsk.crackdown_unrest_suppression"]), self.unrest)
+
+
+class Moscow(BalancingAgent):
+    """Russia: sets its support (energy subsidy and loans) and its integration pressure.
+
+    It tolerates Western flirting while Minsk stays autocratic ("Moscow has been
+    extremely tolerant of all these maneuvers", Carnegie-2015) and reacts hard to
+    domestic liberalization (Ceausescu was tolerated; Dubcek "was brutally deposed
+    by Moscow in 1968"). Its budget follows its own economy ("Russia has already cut
+    energy subsidies for Belarus in recent years").
+    """
+
+    name = "moscow"
+    SUBSIDY_OPTIONS = ("cut", "keep", "raise")
+    PRESSURE_OPTIONS = ("ease", "hold", "press")
+
+    def __init__(self, model):
+        super().__init__(model)
+        p, n = self.p, self.replicates
+        self.subsidy_pct_gdp = np.full(n, p["moscow.subsidy_pct_gdp_2015"], dtype=float)
+        self.integration_pressure = np.full(n, p["moscow.integration_pressure_2015"], dtype=float)
+        self.subsidy_move = np.zeros(n, dtype=np.int64)
+        self.pressure_move = np.zeros(n, dtype=np.int64)
+
+    def liberalization(self) -> np.ndarray:
+        """How far Minsk's repression has fallen below the line Moscow tolerates (the Dubcek line)."""
+        return np.maximum(0.0, self.p["moscow.liberalization_tolerance"] - self.model.minsk.repression)
+
+    def decide(self):
+        self.decisions = []
+        self.subsidy = self._choose("subsidy", self.SUBSIDY_OPTIONS, self.subsidy_terms())
+        self.pressure = self._choose("pressure", self.PRESSURE_OPTIONS, self.pressure_terms())
+
+    def subsidy_terms(self) -> dict[str, np.ndarray]:
+        """Utility of cutting, keeping or raising subsidy and loans."""
+        p, m, n = self.p, self.model, self.replicates
+        cost = np.broadcast_to(-p["moscow.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy()
+        return {
+            "russian_economy": _directional(p["moscow.weight_russian_economy"]
+                                            * (m.world.russia_growth - p["world.russia_trend_growth"])),
+            "subsidy_burden": _directional(-p["moscow.weight_subsidy_cost"] * self.subsidy_pct_gdp / 10.0),
+            "keep_ally": _directional(np.full(n, p["moscow.weight_keep_ally"])),
+            "liberalization": _directional(-p["moscow.weight_liberalization"] * self.liberalization()),
+            "loyalty": _directional(-p["moscow.weight_alignment"] * m.minsk.alignment),
+            "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"] * m.brussels.sanctions_level),
+            "war_ally": _directional(p["moscow.weight_war_ally"] * m.world.ukraine_war),
+            "inertia": cost,
+        }
+
+    def pressure_terms(self) -> dict[str, np.ndarray]:
+        """Utility of easing, holding or raising integration pressure."""
+        p, m, n = self.p, self.model, self.replicates
+        cost = np.broadcast_to(-p["moscow.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy()
+        return {
+            "integration_ambition": _directional(np.full(n, p["moscow.weight_integration_ambition"])),
+            "backlash": _directional(-p["moscow.weight_pressure_backlash"] * self.integration_pressure),
+            "liberalization": _directional(p["moscow.weight_liberalization"] * self.liberalization()),
+            "west_drift": _directional(p["moscow.weight_west_drift"] * np.maximum(0.0, m.minsk.alignment)),
+            "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"] * m.brussels.sanctions_level),
+            "war_ally": _directional(p["moscow.weight_war_ally"] * m.world.ukraine_war),
+            "inertia": cost,
+        }
+
+    def act(self):
+        p = self.p
+        self.subsidy_move = self.subsidy.direction().astype(np.int64)
+        self.pressure_move = self.pressure.direction().astype(np.int64)
+        self.subsidy_pct_gdp = np.clip(self.subsidy_pct_gdp + p["moscow.subsidy_step"] * self.subsidy_move,
+                                       0, p["moscow.subsidy_max"])
+        self.integration_pressure = np.clip(self.integration_pressure + p["moscow.pressure_step"] * self.pressure_move,
+                                            0, 1)
+
+
+class Brussels(BalancingAgent):
+    """The EU: sets its sanctions level (0 none, 1 targeted, 2 broad) and its engagement.
+
+    Conditionality with a lag: it reacts to last year's prisoners, releases and
+    crackdown ("Both the EU and the US began to consider lifting sanctions in fall
+    2015, shortly after the release of six political prisoners", Leksika-2016).
+    Values cap engagement while the regime is autocratic ("Lukashenko's
+    rapprochement with the West will never be serious as long as his autocratic
+    domestic regime remains in place", Carnegie-2015).
+    """
+
+    name = "brussels"
+    SANCTIONS_OPTIONS = ("ease", "keep", "tighten")
+    ENGAGEMENT_OPTIONS = ("reduce", "hold", "expand")
+
+    def __init__(self, model):
+        super().__init__(model)
+        p, n = self.p, self.replicates
+        self.sanctions_level = np.full(n, p["brussels.sanctions_level_2015"], dtype=np.int64)
+        self.eu_engagement = np.full(n, p["brussels.eu_engagement_2015"], dtype=float)
+        self.sanctions_move = np.zeros(n, dtype=np.int64)
+        self.engagement_move = np.zeros(n, dtype=np.int64)
+
+    def decide(self):
+        self.decisions = []
+        feasible = np.ones((self.replicates, 3), dtype=bool)
+        feasible[:, 0] = self.sanctions_level > 0
+        feasible[:, 2] = self.sanctions_level < 2
+        self.sanctions = self._choose("sanctions", self.SANCTIONS_OPTIONS, self.sanctions_terms(), feasible)
+        self.engagement = self._choose("engagement", self.ENGAGEMENT_OPTIONS, self.engagement_terms())
+
+    def _release_signal(self) -> np.ndarray:
+        return np.tanh(self.model.minsk.prisoners_released / self.p["brussels.release_scale"])
+
+    def sanctions_terms(self) -> dict[str, np.ndarray]:
+        """Utility of easing, keeping or tightening sanctions, on last year's record."""
+        p, m, n = self.p, self.model, self.replicates
+        prisoners_over = (m.minsk.political_prisoners - p["brussels.prisoner_tolerance"]) / p["brussels.prisoner_scale"]
+        return {
+            "political_prisoners": _directional(p["brussels.weight_prisoners"] * np.tanh(prisoners_over)),
+            "releases": _directional(-p["brussels.weight_releases"] * self._release_signal()),
+            "crackdown": _directional(p["brussels.weight_crackdown"] * m.minsk.crackdown),
+            "war_complicity": _directional(p["brussels.weight_war_complicity"] * m.world.ukraine_war
+                                           * np.maximum(0.0, -m.minsk.alignment)),
+            "change_cost": np.broadcast_to(-p["brussels.sanctions_change_cost"] * np.abs(THREE_WAY), (n, 3)).copy(),
+        }
+
+    def engagement_terms(self) -> dict[str, np.ndarray]:
+        """Utility of reducing, holding or expanding engagement."""
+        p, m, n = self.p, self.model, self.replicates
+        return {
+            "minsk_moves": _directional(p["brussels.weight_engagement_moves"] * m.minsk.foreign_move),
+            "releases": _directional(p["brussels.weight_releases"] * self._release_signal()),
+            "crackdown": _directional(-p["brussels.weight_crackdown"] * m.minsk.crackdown),
+            "sanctions": _directional(-p["brussels.weight_engagement_sanctions"] * self.sanctions_level),
+            "inertia": np.broadcast_to(-p["brussels.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy(),
+        }
+
+    def engagement_cap(self) -> np.ndarray:
+        """Values cap engagement while the regime represses: cap = 1 - strength x repression."""
+        return 1.0 - self.p["brussels.engagement_cap_autocracy"] * self.model.minsk.repression
+
+    def act(self):
+        p = self.p
+        self.sanctions_move = self.sanctions.direction().astype(np.int64)
+        self.engagement_move = self.engagement.direction().astype(np.int64)
+        self.sanctions_level = np.clip(self.sanctions_level + self.sanctions_move, 0, 2)
+        engagement = np.clip(self.eu_engagement + p["brussels.engagement_step"] * self.engagement_move, 0, 1)
+        self.eu_engagement = np.minimum(engagement, np.maximum(0.0, self.engagement_cap()))

@@ -1,0 +1,163 @@
+"""The ``sim`` command line: parses arguments and prints; the work is in the modules.
+
+Commands: ``sim params``, ``sim cite ID``, ``sim validate FILE...``. Bad input of
+any kind ends with ``error: <one line>`` on stderr and exit status 2.
+
+To add a command, decorate a function with ``@cli.command()`` in the marked
+section below; use ``registry_from(ctx)`` for the registry and ``SET_OPTION``
+for ``--set ID=VALUE`` overrides.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.errors import ScenarioError
+from sim.registry import Registry, fold, load_registry, load_sources, quote_context
+from sim.scenario import load_scenario, parse_set
+
+EXIT_BAD_INPUT = 2
+
+
+class _Group(click.Group):
+    """A click group that reports ScenarioError as one line and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScenarioError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Group)
+@click.option("--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Parameter registry (default: seeds/parameters.yaml).")
+@click.pass_context
+def cli(ctx: click.Context, registry_path: Path | None) -> None:
+    """Balancing Act: Belarus between Moscow and Brussels, an agent-based simulator."""
+    ctx.ensure_object(dict)["registry_path"] = registry_path
+
+
+def registry_from(ctx: click.Context) -> Registry:
+    """The registry chosen by ``sim --registry`` (default ``seeds/parameters.yaml``)."""
+    return load_registry(ctx.find_root().obj.get("registry_path"))
+
+
+def _parse_sets(ctx: click.Context, _param: click.Parameter, texts: tuple[str, ...]) -> dict[str, float]:
+    registry = registry_from(ctx)
+    return dict(parse_set(text, registry) for text in texts)
+
+
+SET_OPTION = click.option(
+    "--set", "overrides", multiple=True, metavar="ID=VALUE", callback=_parse_sets,
+    help="Override a registry parameter, e.g. --set minsk.unrest_threshold=0.6 (repeatable).")
+
+
+# --------------------------------------------------------------------------- registry commands
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def params(ctx: click.Context, fmt: str) -> None:
+    """List the parameter registry: id, value, unit, range and source."""
+    registry = registry_from(ctx)
+    if fmt == "json":
+        click.echo(json.dumps([p.to_json_dict() for p in registry.values()], indent=2))
+        return
+    sources = load_sources()
+    rows = [("id", "value", "unit", "range", "source")]
+    rows += [(p.id, p.value_text(), p.unit, p.range_text(), p.source_short(sources))
+             for p in registry.values()]
+    rows = [tuple(str(x) for x in row) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
+
+
+@cli.command()
+@click.argument("parameter_id", metavar="ID")
+@click.pass_context
+def cite(ctx: click.Context, parameter_id: str) -> None:
+    """Show a parameter and the sentences of the sources it rests on."""
+    registry = registry_from(ctx)
+    if parameter_id not in registry:
+        close = registry.suggest(parameter_id)
+        hint = f"; did you mean '{close}'?" if close else ""
+        raise ScenarioError("sim cite", f"unknown parameter id{hint}", key=parameter_id)
+    p = registry[parameter_id]
+    sources = load_sources()
+    click.echo(f"{p.id} = {p.value_text()} {p.unit}")
+    click.echo(f"  range:   {p.range_text()} (allowed: {p.domain_text()})")
+    click.echo(f"  meaning: {p.meaning}")
+    if p.note:
+        click.echo(f"  note:    {p.note}")
+    if p.assumption:
+        click.echo(f"  ASSUMPTION: {p.assumption}")
+    for citation, sentence in quote_context(p):
+        source = sources.get(citation.doc)
+        name = f"{source.short} ({source.outlet}, \"{source.title}\")" if source else citation.doc
+        click.echo(f"\n  [{name}] {citation.doc}")
+        if sentence is None:
+            click.echo(f"    QUOTE NOT FOUND: \"{citation.quote}\"")
+        else:
+            click.echo(f"    \"{_mark(sentence, citation.quote)}\"")
+
+
+def _mark(sentence: str, quote: str) -> str:
+    """The sentence with the quoted passage between ** marks (the passage as it appears in the sentence)."""
+    folded = fold(quote)
+    start = sentence.find(folded)
+    if start < 0:
+        return sentence
+    return f"{sentence[:start]}**{folded}**{sentence[start + len(folded):]}"
+
+
+# --------------------------------------------------------------------------- scenario commands
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@SET_OPTION
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...], overrides: dict[str, float]) -> None:
+    """Check scenario files; print one line per file. Exit status 2 if any is bad."""
+    registry = registry_from(ctx)
+    failed = False
+    for file in files:
+        try:
+            s = load_scenario(file, overrides, registry, overrides_label="--set")
+        except ScenarioError as err:
+            click.echo(f"error: {err}", err=True)
+            failed = True
+            continue
+        click.echo(f"ok  {file} ({s.name}: {s.replicates} replicates, {s.start_year}-{s.end_year}, "
+                   f"{len(s.events)} events)")
+    if failed:
+        ctx.exit(EXIT_BAD_INPUT)
+
+
+# --------------------------------------------------------------------------- run and analysis commands
+# The lead adds `sim run` and further commands here, as @cli.command() functions.
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console script ``sim``: bad input gives ``error: <one line>`` on stderr and exit status 2."""
+    try:
+        cli.main(args=argv, prog_name="sim")
+    except ScenarioError as err:  # raised outside a command, e.g. while parsing group options
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+if __name__ == "__main__":
+    main()

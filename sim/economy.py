@@ -1,0 +1,178 @@
+"""The world the agents act in: exogenous drivers, trade, growth and society.
+
+Plain classes over numpy arrays (one value per replicate); no Mesa, no files.
+``World`` produces the exogenous drivers of a year; ``Society`` turns last
+year's economy, the election calendar and repression into legitimacy and
+unrest; ``Economy`` turns this year's choices into trade shares, energy
+dependence and growth. Equations and parameter ids: docs/ODD.md, section 7.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TRADE_PARTNERS = ("russia", "eu", "ukraine", "china", "other")
+
+
+class World:
+    """Exogenous drivers: oil price, Russia's growth, the war, Chinese investment, elections."""
+
+    def __init__(self, params, replicates: int):
+        p, n = params, replicates
+        self.p = p
+        self.oil_price = np.full(n, p["world.oil_price_2015"], dtype=float)
+        self.russia_growth = np.full(n, p["world.russia_growth_2015"], dtype=float)
+        self.ukraine_war = np.full(n, p["world.ukraine_war_2015"], dtype=np.int64)
+        self.china_investment = np.full(n, p["world.china_investment_pct_gdp"], dtype=float)
+        self.election = np.full(n, int(self.is_election_year(int(p["model.base_year"]))), dtype=np.int64)
+        self.maidan_effect = np.full(n, p["world.maidan_effect_2015"], dtype=float)
+
+    def is_election_year(self, year: int) -> bool:
+        p = self.p
+        return (year - p["world.election_reference_year"]) % p["world.election_cycle_years"] == 0
+
+    def update(self, year: int, rng: np.random.Generator) -> None:
+        """Draw this year's drivers.
+
+        Oil reverts in logs toward its long-run level; Russia's growth follows the
+        oil price less the drag of sanctions on Russia ("Russia is in recession due to
+        the combined effect of sanctions and low oil prices", HuffPost-2016). The
+        Maidan deterrent wears off with a half-life ("if the paralyzing effect of the
+        Ukrainian crisis begins to wear off", Carnegie-2015); a war next door deters too.
+        """
+        p, n = self.p, len(self.oil_price)
+        log_gap = np.log(p["world.oil_price_long_run"]) - np.log(self.oil_price)
+        self.oil_price = np.exp(np.log(self.oil_price) + p["world.oil_price_reversion"] * log_gap
+                                + p["world.oil_price_volatility"] * rng.standard_normal(n))
+        self.russia_growth = (p["world.russia_trend_growth"]
+                              + p["world.russia_oil_elasticity"] * np.log(self.oil_price / p["world.oil_price_reference"])
+                              - p["world.russia_sanctions_drag"]
+                              + p["world.russia_growth_volatility"] * rng.standard_normal(n))
+        self.ukraine_war = np.full(n, int(p["world.ukraine_war"]), dtype=np.int64)
+        self.china_investment = np.full(n, p["world.china_investment_pct_gdp"], dtype=float)
+        self.election = np.full(n, int(self.is_election_year(year)), dtype=np.int64)
+        years_since_base = year - p["model.base_year"]
+        maidan = p["world.maidan_effect_2015"] * 0.5 ** (years_since_base / p["world.maidan_effect_half_life"])
+        self.maidan_effect = np.maximum(maidan, p["world.war_deterrent_effect"] * self.ukraine_war).astype(float)
+
+
+class Society:
+    """Legitimacy and unrest: the domestic ground the regime stands on."""
+
+    @staticmethod
+    def update(p, minsk, world, economy, rng: np.random.Generator) -> None:
+        """Update Minsk's legitimacy and unrest for the new year (before anyone chooses).
+
+        Legitimacy follows last year's growth ("his legitimacy is predicated on the
+        success of his state-led economic model", HuffPost-2016) and international
+        status. Unrest is driven by economic pain, elections and missing legitimacy,
+        damped by repression and by the Maidan deterrent.
+        """
+        n = len(minsk.unrest)
+        status = (minsk.foreign_move >= 0).astype(float)
+        legitimacy_target = np.clip(
+            p["minsk.legitimacy_base"]
+            + p["minsk.legitimacy_growth_sensitivity"] * (economy.gdp_growth - p["minsk.growth_expectation"])
+            + p["minsk.legitimacy_status_gain"] * status, 0, 1)
+        rho = p["minsk.legitimacy_persistence"]
+        minsk.legitimacy = np.clip(rho * minsk.legitimacy + (1 - rho) * legitimacy_target, 0, 1)
+
+        pain = np.maximum(0.0, p["minsk.growth_expectation"] - economy.gdp_growth)
+        drive = (p["minsk.unrest_base"]
+                 + p["minsk.unrest_pain_sensitivity"] * pain
+                 + p["minsk.unrest_election_boost"] * world.election
+                 + p["minsk.unrest_legitimacy_sensitivity"] * (1 - minsk.legitimacy)
+                 - p["minsk.unrest_repression_damping"] * minsk.repression
+                 - p["minsk.unrest_maidan_damping"] * world.maidan_effect)
+        rho = p["minsk.unrest_persistence"]
+        minsk.unrest = np.clip(rho * minsk.unrest + (1 - rho) * drive
+                               + p["minsk.unrest_volatility"] * rng.standard_normal(n), 0, 1)
+
+    @staticmethod
+    def regime_security(p, minsk) -> np.ndarray:
+        """Legitimacy discounted by unrest, with part of the loss won back by repression."""
+        return np.clip(minsk.legitimacy * (1 - minsk.unrest)
+                       + p["minsk.repression_control"] * minsk.repression * minsk.unrest, 0, 1)
+
+
+class Economy:
+    """Trade shares by partner, energy dependence and GDP growth."""
+
+    def __init__(self, params, replicates: int):
+        p, n = params, replicates
+        self.p = p
+        shares_2015 = {
+            "russia": p["trade.russia_share_2015"],
+            "eu": p["trade.eu_share_2015"],
+            "ukraine": p["trade.ukraine_share_2015"],
+            "china": p["trade.china_share_2015"],
+        }
+        shares_2015["other"] = max(0.0, 1.0 - sum(shares_2015.values()))
+        self.base_shares = np.array([shares_2015[k] for k in TRADE_PARTNERS])
+        self.shares = np.tile(self.base_shares / self.base_shares.sum(), (n, 1))  # (replicates, partners)
+        self.energy_dependence = np.full(n, p["energy.dependence_2015"], dtype=float)
+        self.gdp_growth = np.full(n, p["economy.gdp_growth_2015"], dtype=float)
+        # The 2015 picture the trade weights are measured from.
+        self.reference = {
+            "alignment": p["minsk.alignment_2015"],
+            "sanctions": p["brussels.sanctions_level_2015"],
+            "china_investment": p["world.china_investment_pct_gdp"],
+        }
+
+    def share(self, partner: str) -> np.ndarray:
+        return self.shares[:, TRADE_PARTNERS.index(partner)]
+
+    @property
+    def russia_trade_share(self):
+        return self.share("russia")
+
+    def trade_targets(self, minsk, brussels, world) -> np.ndarray:
+        """Where trade shares head this year: 2015 shares tilted by alignment, sanctions, war and investment.
+
+        Each partner's weight is its 2015 share times exp(sensitivity x change since 2015);
+        normalizing the weights keeps shares in [0, 1] summing to 1.
+        """
+        p, ref = self.p, self.reference
+        d_align = minsk.alignment - ref["alignment"]
+        d_sanctions = brussels.sanctions_level - ref["sanctions"]
+        war = world.ukraine_war
+        russia_slump = np.maximum(0.0, p["world.russia_trend_growth"] - world.russia_growth)
+        log_weight = np.zeros_like(self.shares)
+        log_weight[:, 0] = (-p["trade.alignment_sensitivity"] * d_align
+                            + p["trade.sanctions_sensitivity"] * d_sanctions
+                            - p["trade.russia_slump_sensitivity"] * russia_slump
+                            + p["trade.war_russia_gain"] * war)
+        log_weight[:, 1] = p["trade.alignment_sensitivity"] * d_align - p["trade.sanctions_sensitivity"] * d_sanctions
+        log_weight[:, 2] = -p["trade.war_ukraine_loss"] * war
+        log_weight[:, 3] = p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
+        weights = self.base_shares[None, :] * np.exp(log_weight)
+        return weights / weights.sum(axis=1, keepdims=True)
+
+    def update(self, minsk, moscow, brussels, world, rng: np.random.Generator) -> None:
+        """Move trade and energy toward their targets and compute this year's growth."""
+        p, n = self.p, len(minsk.alignment)
+        inertia = p["trade.inertia"]
+        self.shares = inertia * self.shares + (1 - inertia) * self.trade_targets(minsk, brussels, world)
+
+        # Energy: a Western tilt sheds some dependence, leaning East regains it.
+        tilt_west = minsk.foreign_move == 1
+        lean_east = minsk.foreign_move == -1
+        dependence = self.energy_dependence
+        dependence = np.where(tilt_west, dependence * (1 - p["energy.diversification_rate"]), dependence)
+        dependence = np.where(lean_east, dependence + p["energy.recoupling_rate"] * (1 - dependence), dependence)
+        self.energy_dependence = np.clip(dependence, 0, 1)
+
+        ukraine_growth = p["world.ukraine_growth"] - p["world.ukraine_war_contraction"] * world.ukraine_war
+        partner_growth = (self.share("russia") * world.russia_growth
+                          + self.share("eu") * p["world.eu_growth"]
+                          + self.share("ukraine") * ukraine_growth
+                          + self.share("china") * p["world.china_growth"]
+                          + self.share("other") * p["world.other_growth"])
+        self.gdp_growth = (p["economy.potential_growth"]
+                           + p["economy.partner_growth_pass_through"] * partner_growth
+                           + p["economy.subsidy_growth_effect"] * (moscow.subsidy_pct_gdp - p["moscow.subsidy_pct_gdp_2015"])
+                           - p["economy.sanctions_cost"] * brussels.sanctions_level
+                           + p["economy.china_investment_effect"] * world.china_investment
+                           + p["economy.engagement_effect"] * brussels.eu_engagement
+                           - p["economy.war_cost"] * world.ukraine_war
+                           + p["economy.growth_volatility"] * rng.standard_normal(n))

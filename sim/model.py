@@ -1,0 +1,304 @@
+"""BalancingModel: Minsk, Moscow and Brussels in one ``mesa.Model``, many worlds at once.
+
+One instance simulates ``replicates`` independent worlds: each agent holds its
+state as numpy arrays over the replicate axis, and one ``step()`` advances all
+worlds by one year. The schedule of a year (docs/ODD.md, section 3):
+
+1. scenario events that change parameters from this year on;
+2. the world's exogenous drivers (oil, Russia's growth, war, elections ...),
+   then any jolts to them;
+3. society: legitimacy and unrest from last year's economy and this year's
+   election, then jolts to agent state;
+4. all three agents decide on the same picture, then act;
+5. the economy: trade shares, energy dependence, growth; regime security;
+6. recording of every output in ``sim.variables.OUTPUTS``.
+
+The model runs from the registry's base year (2015); a scenario starting later
+is simulated from 2015 and recorded from its start year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Mapping
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.agents import Brussels, Minsk, Moscow
+from sim.economy import TRADE_PARTNERS, Economy, Society, World
+from sim.errors import ScenarioError
+from sim.registry import load_registry
+from sim.variables import OUTPUTS, STATE_VARIABLES
+
+DEFAULT_HORIZON_YEARS = 15  # used only when no scenario gives an end year
+DEFAULT_TRACE_REPLICATES = 25  # worlds whose decisions are kept in full for `sim explain`
+
+
+class BalancingModel(mesa.Model):
+    """Belarus between Moscow and Brussels, yearly, for an ensemble of worlds.
+
+    Args:
+        scenario: a validated ``sim.scenario.Scenario``; None runs the registry
+            defaults from the base year with no events.
+        replicates: number of worlds (default: the scenario's, else 1).
+        seed: seed of the model's numpy generator (default: the scenario's,
+            else fresh entropy, kept in ``self.seed`` so the run can be repeated).
+        end_year: last simulated year (default: the scenario's, else base year + 15).
+        parameters: registry overrides ``{dotted id: value}``, validated like a scenario's.
+        trace_replicates: how many worlds keep a full decision trace.
+        **overrides: further registry overrides by dotted id, so that
+            ``mesa.batch_run(BalancingModel, parameters={"minsk.unrest_threshold": [...]})`` works.
+    """
+
+    def __init__(
+        self,
+        scenario=None,
+        replicates: int | None = None,
+        seed: int | None = None,
+        end_year: int | None = None,
+        parameters: Mapping[str, float] | None = None,
+        trace_replicates: int = DEFAULT_TRACE_REPLICATES,
+        **overrides: float,
+    ):
+        registry = load_registry()
+        params = scenario.parameter_values(registry) if scenario is not None else registry.defaults()
+        for source, given in (("parameters", parameters or {}), ("overrides", overrides)):
+            for pid, value in given.items():
+                _check_parameter(registry, source, pid, value)
+                params[pid] = float(value)
+
+        if seed is None:
+            seed = scenario.seed if scenario is not None else None
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy)
+        super().__init__(rng=seed)
+        self.seed = seed
+
+        self.scenario = scenario
+        self.params: dict[str, float] = params
+        self.base_year = int(params["model.base_year"])
+        self.start_year = scenario.start_year if scenario is not None else self.base_year
+        if end_year is None:
+            end_year = scenario.end_year if scenario is not None else self.base_year + DEFAULT_HORIZON_YEARS
+        self.end_year = int(end_year)
+        if replicates is None:
+            replicates = scenario.replicates if scenario is not None else 1
+        self.replicates = int(replicates)
+        if self.replicates < 1:
+            raise ScenarioError("BalancingModel", "must be at least 1", key="replicates")
+        if self.end_year < self.start_year:
+            raise ScenarioError("BalancingModel", f"{self.end_year} is before start_year {self.start_year}", key="end_year")
+
+        self.events_by_year: dict[int, list] = defaultdict(list)
+        for event in (scenario.events if scenario is not None else ()):
+            self.events_by_year[event.year].append(event)
+
+        self.year = self.base_year
+        self._apply_parameter_events(self.year)
+        self.world = World(self.params, self.replicates)
+        self.economy = Economy(self.params, self.replicates)
+        # Agents are created in the order they act within a phase.
+        self.minsk = Minsk(self)
+        self.moscow = Moscow(self)
+        self.brussels = Brussels(self)
+        self.regime_security = Society.regime_security(self.params, self.minsk)
+        self._apply_state_jolts(self.year, prefix="world.")
+        self._apply_state_jolts(self.year, exclude_prefix="world.")
+
+        years = self.end_year - self.base_year + 1
+        self.history = {name: np.empty((years, self.replicates)) for name in OUTPUTS}
+        self.trace_replicates = min(int(trace_replicates), self.replicates)
+        self.trace: list[dict[str, Any]] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _ensemble_mean(name) for name in OUTPUTS}
+        )
+        self._record()
+        self.running = self.year < self.end_year
+
+    # ------------------------------------------------------------------ schedule
+    def step(self) -> None:
+        """Advance every world by one year."""
+        self.year += 1
+        self._apply_parameter_events(self.year)
+        self.world.update(self.year, self.rng)
+        self._apply_state_jolts(self.year, prefix="world.")
+        Society.update(self.params, self.minsk, self.world, self.economy, self.rng)
+        self._apply_state_jolts(self.year, exclude_prefix="world.")
+
+        self.agents.do("decide")
+        self.agents.do("act")
+
+        self.economy.update(self.minsk, self.moscow, self.brussels, self.world, self.rng)
+        self.regime_security = Society.regime_security(self.params, self.minsk)
+        self._record()
+        self.running = self.year < self.end_year
+
+    def run(self) -> "BalancingModel":
+        """Step to the end year; return self for chaining."""
+        while self.running:
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ events
+    def _apply_parameter_events(self, year: int) -> None:
+        for event in self.events_by_year.get(year, ()):
+            for pid, value in event.set.items():
+                if pid in self.params:
+                    self.params[pid] = float(value)
+            for pid, delta in event.add.items():
+                if pid in self.params:
+                    self.params[pid] += float(delta)
+
+    def _apply_state_jolts(self, year: int, prefix: str = "", exclude_prefix: str | None = None) -> None:
+        """Jolt agent or world state by id (``minsk.unrest``, ``world.oil_price`` ...) for this year only."""
+        for event in self.events_by_year.get(year, ()):
+            for operation in ("set", "add"):
+                for sid, value in getattr(event, operation).items():
+                    if sid not in STATE_VARIABLES or not sid.startswith(prefix):
+                        continue
+                    if exclude_prefix is not None and sid.startswith(exclude_prefix):
+                        continue
+                    self._jolt(sid, operation, float(value))
+
+    def _jolt(self, state_id: str, operation: str, value: float) -> None:
+        spec = STATE_VARIABLES[state_id]
+        holder_name, attribute = state_id.split(".", 1)
+        holder = getattr(self, holder_name)
+        current = getattr(holder, attribute)
+        new = np.full_like(current, value, dtype=float) if operation == "set" else current + value
+        new = np.clip(new, spec.low, spec.high)
+        if spec.integer:
+            new = np.round(new)
+        setattr(holder, attribute, new.astype(current.dtype))
+
+    # ------------------------------------------------------------------ recording
+    def observe(self) -> dict[str, np.ndarray]:
+        """This year's value of every output, one entry per replicate."""
+        m, mo, b, w, e = self.minsk, self.moscow, self.brussels, self.world, self.economy
+        observed = {
+            "alignment": m.alignment,
+            "energy_dependence": e.energy_dependence,
+            "subsidy_pct_gdp": mo.subsidy_pct_gdp,
+            "integration_pressure": mo.integration_pressure,
+            "sanctions_level": b.sanctions_level,
+            "eu_engagement": b.eu_engagement,
+            "repression": m.repression,
+            "political_prisoners": m.political_prisoners,
+            "prisoners_released": m.prisoners_released,
+            "unrest": m.unrest,
+            "legitimacy": m.legitimacy,
+            "regime_security": self.regime_security,
+            "crackdown": m.crackdown,
+            "gdp_growth": e.gdp_growth,
+            "minsk_foreign_move": m.foreign_move,
+            "minsk_domestic_move": m.domestic_move,
+            "moscow_subsidy_move": mo.subsidy_move,
+            "moscow_pressure_move": mo.pressure_move,
+            "brussels_sanctions_move": b.sanctions_move,
+            "brussels_engagement_move": b.engagement_move,
+            "oil_price": w.oil_price,
+            "russia_growth": w.russia_growth,
+            "ukraine_war": w.ukraine_war,
+            "china_investment": w.china_investment,
+            "election": w.election,
+            "maidan_effect": w.maidan_effect,
+        }
+        for partner in TRADE_PARTNERS:
+            observed[f"{partner}_trade_share"] = e.share(partner)
+        return observed
+
+    def _record(self) -> None:
+        row = self.year - self.base_year
+        self._current = self.observe()
+        for name, values in self._current.items():
+            self.history[name][row] = values
+        self.datacollector.collect(self)
+        if self.year > self.base_year:
+            self._record_trace()
+
+    def _record_trace(self) -> None:
+        k = self.trace_replicates
+        if k == 0:
+            return
+        for agent in (self.minsk, self.moscow, self.brussels):
+            for decision in agent.decisions:
+                self.trace.append({
+                    "year": self.year,
+                    "agent": decision.agent,
+                    "decision": decision.name,
+                    "options": decision.options,
+                    "terms": {name: values[:k].copy() for name, values in decision.terms.items()},
+                    "utility": decision.utility[:k].copy(),
+                    "probabilities": decision.probabilities[:k].copy(),
+                    "chosen": decision.chosen[:k].copy(),
+                })
+
+    # ------------------------------------------------------------------ tables
+    def recorded_years(self) -> np.ndarray:
+        return np.arange(self.start_year, self.year + 1)
+
+    def timeseries(self) -> pd.DataFrame:
+        """Tidy table: one row per replicate and year from the start year, one column per output."""
+        first = self.start_year - self.base_year
+        last = self.year - self.base_year + 1
+        years = self.recorded_years()
+        columns: dict[str, np.ndarray] = {
+            "replicate": np.tile(np.arange(self.replicates), len(years)),
+            "year": np.repeat(years, self.replicates),
+        }
+        for name in OUTPUTS:
+            values = self.history[name][first:last]
+            columns[name] = values.reshape(-1)
+        table = pd.DataFrame(columns)
+        return table.sort_values(["replicate", "year"], kind="stable").reset_index(drop=True)
+
+    def decision_trace(self) -> pd.DataFrame:
+        """One row per traced replicate, year, decision and option: each utility term, the
+        total utility, the choice probability and whether the option was taken."""
+        frames = []
+        for entry in self.trace:
+            if entry["year"] < self.start_year:
+                continue
+            k, n_options = entry["utility"].shape
+            replicate = np.repeat(np.arange(k), n_options)
+            option_index = np.tile(np.arange(n_options), k)
+            frame = {
+                "replicate": replicate,
+                "year": entry["year"],
+                "agent": entry["agent"],
+                "decision": entry["decision"],
+                "option": np.asarray(entry["options"])[option_index],
+            }
+            for term, values in entry["terms"].items():
+                frame[f"term.{term}"] = values.reshape(-1)
+            frame["utility"] = entry["utility"].reshape(-1)
+            frame["probability"] = entry["probabilities"].reshape(-1)
+            frame["chosen"] = (entry["chosen"][replicate] == option_index).astype(int)
+            frames.append(pd.DataFrame(frame))
+        if not frames:
+            return pd.DataFrame(columns=["replicate", "year", "agent", "decision", "option", "utility",
+                                         "probability", "chosen"])
+        return pd.concat(frames, ignore_index=True)
+
+
+def _ensemble_mean(name: str):
+    """A DataCollector reporter: the ensemble mean of one output (its value when replicates == 1)."""
+
+    def report(model: BalancingModel) -> float:
+        return float(np.mean(model._current[name]))
+
+    report.__name__ = f"mean_{name}"
+    return report
+
+
+def _check_parameter(registry, source: str, pid: str, value) -> None:
+    if pid not in registry:
+        hint = registry.suggest(pid)
+        raise ScenarioError(source, "unknown parameter id" + (f"; did you mean '{hint}'?" if hint else ""), key=pid)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ScenarioError(source, f"expected a number, got {type(value).__name__}", key=pid)
+    problem = registry[pid].check(float(value))
+    if problem:
+        raise ScenarioError(source, f"{value!r} is not allowed; expected {problem}", key=pid)

@@ -1,0 +1,383 @@
+"""The parameter registry: every number of the model, its range, and the quote it rests on.
+
+``seeds/parameters.yaml`` lists the parameters (format: id, value, unit, low, high,
+domain, integer, meaning, citations, note, assumption). Loading validates every
+entry and raises :class:`sim.errors.ScenarioError` naming the file, line and key
+of the first defect. :func:`verify_quotes` checks that each quoted passage occurs
+in its seed document, after :func:`fold` evens out whitespace, quotes and dashes.
+This module knows nothing of Mesa.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import numbers
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+DEFAULT_REGISTRY = SEEDS_DIR / "parameters.yaml"
+DEFAULT_SOURCES = SEEDS_DIR / "sources.yaml"
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+INF = float("inf")
+REGISTRY_MAX_NODES = 200_000
+
+
+# --------------------------------------------------------------------------- public types
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim passage ``quote`` of the seed document ``doc`` (a file name in ``seeds/``)."""
+
+    doc: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One seed document as listed in ``seeds/sources.yaml``."""
+
+    file: str
+    short: str
+    outlet: str = ""
+    author: str = ""
+    vantage_date: str = ""
+    title: str = ""
+
+
+def _num(x: float, integer: bool = False) -> str:
+    return f"{int(x)}" if integer and x == int(x) else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One registry entry. ``domain_low``/``domain_high`` are +-inf when unbounded."""
+
+    id: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    domain_low: float
+    domain_high: float
+    integer: bool
+    meaning: str
+    citations: tuple[Citation, ...] = ()
+    assumption: str | None = None
+    note: str | None = None
+
+    def domain_text(self) -> str:
+        """What a scenario may set, e.g. ``"a number from 0 to 1"`` or ``"an integer >= 0"``."""
+        kind = "an integer" if self.integer else "a number"
+        lo, hi = self.domain_low, self.domain_high
+        if lo > -INF and hi < INF:
+            return f"{kind} from {_num(lo)} to {_num(hi)}"
+        if lo > -INF:
+            return f"{kind} >= {_num(lo)}"
+        if hi < INF:
+            return f"{kind} <= {_num(hi)}"
+        return "any integer" if self.integer else "any finite number"
+
+    def check(self, value: Any) -> str | None:
+        """None when ``value`` is allowed, else the text of what is allowed."""
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            return self.domain_text()
+        if not (self.domain_low <= value <= self.domain_high) or (self.integer and value != int(value)):
+            return self.domain_text()
+        return None
+
+    def value_text(self) -> str:
+        """The value as a reader would write it: ``0.35``, ``52``, ``2015``."""
+        return _num(self.value, self.integer)
+
+    def range_text(self) -> str:
+        """The plausible range used by sweeps: ``0.3-0.7``, or ``-4.5 to -1`` when negative."""
+        lo, hi = _num(self.low, self.integer), _num(self.high, self.integer)
+        return f"{lo} to {hi}" if min(self.low, self.high) < 0 else f"{lo}-{hi}"
+
+    def source_short(self, sources: Mapping[str, Source]) -> str:
+        """Short names of the cited documents, or ``"ASSUMPTION"`` when the number is assumed."""
+        if self.assumption:
+            return "ASSUMPTION"
+        names = [sources[c.doc].short if c.doc in sources else c.doc for c in self.citations]
+        return ", ".join(dict.fromkeys(names))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-able form; an unbounded side of the domain is ``None``."""
+        num = (lambda x: int(x)) if self.integer else (lambda x: x)
+        return {
+            "id": self.id,
+            "value": num(self.value),
+            "unit": self.unit,
+            "low": num(self.low),
+            "high": num(self.high),
+            "domain": [None if math.isinf(self.domain_low) else num(self.domain_low),
+                       None if math.isinf(self.domain_high) else num(self.domain_high)],
+            "integer": self.integer,
+            "meaning": self.meaning,
+            "citations": [{"doc": c.doc, "quote": c.quote} for c in self.citations],
+            "assumption": self.assumption,
+            "note": self.note,
+        }
+
+
+class Registry(Mapping[str, Parameter]):
+    """Parameters by id, in file order. ``path`` is the file they came from."""
+
+    def __init__(self, parameters: Iterable[Parameter], path: Path | None = None):
+        self._parameters = {p.id: p for p in parameters}
+        self.path = path
+
+    def __getitem__(self, id: str) -> Parameter:
+        return self._parameters[id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __repr__(self) -> str:
+        return f"Registry({len(self)} parameters from {self.path})"
+
+    def defaults(self) -> dict[str, float]:
+        """Every parameter's registry value by id."""
+        return {p.id: p.value for p in self._parameters.values()}
+
+    def suggest(self, id: str, extra: Iterable[str] = ()) -> str | None:
+        """The closest known id (also among ``extra``), or None."""
+        close = difflib.get_close_matches(id, [*self._parameters, *extra], n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    def base_year(self) -> int:
+        """The model's first year: ``model.base_year`` if registered, else 2015."""
+        p = self._parameters.get("model.base_year")
+        return int(p.value) if p else 2015
+
+
+# --------------------------------------------------------------------------- file schema
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class _CitationIn(_Strict):
+    doc: str
+    quote: str = Field(min_length=1)
+
+
+class _ParameterIn(_Strict):
+    id: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    domain: list[Optional[float]] = Field(min_length=2, max_length=2)
+    integer: bool = False
+    meaning: str
+    citations: list[_CitationIn] = []
+    note: Optional[str] = None
+    assumption: Optional[str] = None
+
+
+class _RegistryIn(_Strict):
+    parameters: list[_ParameterIn]
+
+
+class _SourceIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    file: str
+    short: str
+    outlet: str = ""
+    author: str = ""
+    vantage_date: str = ""
+    title: str = ""
+
+
+class _SourcesIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    documents: list[_SourceIn]
+
+
+_ALLOWED_KEYS = {
+    (): _RegistryIn.model_fields,
+    ("parameters", "*"): _ParameterIn.model_fields,
+    ("parameters", "*", "citations", "*"): _CitationIn.model_fields,
+}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _cache_key(path: Path) -> tuple[str, int]:
+    path = Path(path).resolve()
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except OSError:
+        return str(path), -1
+
+
+def load_sources(path: str | Path | None = None) -> dict[str, Source]:
+    """The seed documents of ``seeds/sources.yaml`` by file name."""
+    return _load_sources(*_cache_key(Path(path or DEFAULT_SOURCES)))
+
+
+@functools.lru_cache(maxsize=16)
+def _load_sources(path: str, _mtime: int) -> dict[str, Source]:
+    doc = read_yaml(path)
+    try:
+        parsed = _SourcesIn.model_validate(doc.data)
+    except ValidationError as err:
+        raise from_validation_error(doc, err) from None
+    return {s.file: Source(**s.model_dump()) for s in parsed.documents}
+
+
+def load_registry(path: str | Path | None = None, sources_path: str | Path | None = None) -> Registry:
+    """Load and validate the registry (default ``seeds/parameters.yaml``); cached per file version."""
+    return _load_registry(*_cache_key(Path(path or DEFAULT_REGISTRY)),
+                          *_cache_key(Path(sources_path or DEFAULT_SOURCES)))
+
+
+@functools.lru_cache(maxsize=16)
+def _load_registry(path: str, _mtime: int, sources_path: str, _sources_mtime: int) -> Registry:
+    doc = read_yaml(path, max_nodes=REGISTRY_MAX_NODES)
+    try:
+        parsed = _RegistryIn.model_validate(doc.data)
+    except ValidationError as err:
+        raise from_validation_error(doc, err, allowed_keys=_ALLOWED_KEYS) from None
+    sources = load_sources(sources_path)
+    first_line: dict[str, int] = {}
+    parameters = []
+    for i, entry in enumerate(parsed.parameters):
+        parameters.append(_check_entry(doc, ("parameters", i), entry, sources, first_line))
+    return Registry(parameters, Path(path))
+
+
+def _check_entry(doc: YamlDoc, at: tuple, e: _ParameterIn, sources: Mapping[str, Source],
+                 first_line: dict[str, int]) -> Parameter:
+    """Check one entry's meaning (the schema is already checked) and build its Parameter."""
+    if not ID_PATTERN.fullmatch(e.id):
+        raise doc.error(at + ("id",), f"bad id '{e.id}'; allowed: <group>.<name>, lowercase letters, "
+                                      "digits and _, e.g. minsk.unrest_threshold")
+    if e.id in first_line:
+        raise doc.error(at + ("id",), f"duplicate id '{e.id}' (first defined on line {first_line[e.id]})")
+    first_line[e.id] = doc.line(at) or 0
+    lo = -INF if e.domain[0] is None else e.domain[0]
+    hi = INF if e.domain[1] is None else e.domain[1]
+    if lo > hi:
+        raise doc.error(at + ("domain",), f"domain [{_num(lo)}, {_num(hi)}] of '{e.id}' is empty; "
+                                          "write [lowest, highest]")
+    if e.low > e.high:
+        raise doc.error(at + ("low",), f"low {_num(e.low)} of '{e.id}' is above high {_num(e.high)}")
+    for name in ("low", "high"):
+        x = getattr(e, name)
+        if not lo <= x <= hi:
+            raise doc.error(at + (name,), f"{name} {_num(x)} of '{e.id}' lies outside its domain "
+                                          f"[{_num(lo)}, {_num(hi)}]")
+    if not e.low <= e.value <= e.high:
+        raise doc.error(at + ("value",), f"value {_num(e.value)} of '{e.id}' lies outside its range "
+                                         f"[low, high] = [{_num(e.low)}, {_num(e.high)}]")
+    if e.integer:
+        for name in ("value", "low", "high"):
+            x = getattr(e, name)
+            if x != int(x):
+                raise doc.error(at + (name,), f"{name} {_num(x)} of '{e.id}' must be a whole number "
+                                              "because integer: true")
+    assumption = e.assumption.strip() if e.assumption and e.assumption.strip() else None
+    if not e.citations and not assumption:
+        raise doc.error(at, f"'{e.id}' has neither citations nor an assumption; cite a quote from a "
+                            "seed document or state the assumption")
+    for j, c in enumerate(e.citations):
+        if c.doc not in sources:
+            raise doc.error(at + ("citations", j, "doc"),
+                            f"unknown document '{c.doc}'{did_you_mean(c.doc, sources)}; allowed: the files "
+                            f"listed in seeds/sources.yaml ({', '.join(sources)})")
+    return Parameter(
+        id=e.id, value=e.value, unit=e.unit, low=e.low, high=e.high, domain_low=lo, domain_high=hi,
+        integer=e.integer, meaning=e.meaning, citations=tuple(Citation(c.doc, c.quote) for c in e.citations),
+        assumption=assumption, note=e.note,
+    )
+
+
+# --------------------------------------------------------------------------- quotes
+
+_FOLD_CHARS = str.maketrans(
+    {**{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u00b4"},
+     **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033"},
+     **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"}}
+)
+_SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)|\n")
+
+
+def fold(text: str) -> str:
+    """Even out text for quote matching: curly quotes to straight, dashes to '-', whitespace runs to one space."""
+    return _SPACES.sub(" ", text.translate(_FOLD_CHARS)).strip()
+
+
+def _fold_keep_lines(text: str) -> str:
+    """Like :func:`fold`, but a whitespace run holding a line break becomes ``"\\n"`` (same length as fold)."""
+    return _SPACES.sub(lambda m: "\n" if "\n" in m.group() else " ", text.translate(_FOLD_CHARS)).strip()
+
+
+@functools.lru_cache(maxsize=64)
+def _document(path: str) -> str | None:
+    try:
+        return _fold_keep_lines(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def find_quote(citation: Citation, seeds_dir: str | Path | None = None) -> tuple[str, int, int] | None:
+    """(folded document with line breaks kept, start, end) of the quote, or None when it is not there."""
+    text = _document(str(Path(seeds_dir or SEEDS_DIR) / citation.doc))
+    quote = fold(citation.quote)
+    if text is None or not quote:
+        return None
+    start = text.replace("\n", " ").find(quote)
+    return None if start < 0 else (text, start, start + len(quote))
+
+
+def verify_quotes(registry: Registry, seeds_dir: str | Path | None = None) -> list[str]:
+    """Problems with the registry's quotes, one line each naming parameter id and document."""
+    seeds = Path(seeds_dir or SEEDS_DIR)
+    problems = []
+    for p in registry.values():
+        for c in p.citations:
+            if _document(str(seeds / c.doc)) is None:
+                problems.append(f"{p.id}: document {c.doc} cannot be read from {seeds}")
+            elif find_quote(c, seeds) is None:
+                problems.append(f"{p.id}: quote not found in {c.doc}: \"{c.quote}\"")
+    return problems
+
+
+def quote_context(param: Parameter, seeds_dir: str | Path | None = None) -> list[tuple[Citation, str | None]]:
+    """For each citation, the whole sentence(s) of its document that contain the quote (None if absent)."""
+    out = []
+    for c in param.citations:
+        found = find_quote(c, seeds_dir)
+        if found is None:
+            out.append((c, None))
+            continue
+        text, start, end = found
+        begin = 0
+        for m in _SENTENCE_END.finditer(text, 0, start):
+            begin = m.end()
+        stop = len(text)
+        for m in _SENTENCE_END.finditer(text, start):
+            if m.end() >= end:
+                stop = m.end()
+                break
+        out.append((c, text[begin:stop].replace("\n", " ").strip()))
+    return out

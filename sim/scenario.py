@@ -1,0 +1,421 @@
+"""Scenario files: schema, ``base:`` inheritance, and validation against the registry.
+
+A scenario is a YAML mapping::
+
+    name: eu_thaw                 # [a-z0-9_-]+
+    title: EU lifts sanctions
+    description: ...
+    base: baseline.yaml           # optional; relative to this file
+    start_year: 2015
+    end_year: 2030
+    replicates: 200
+    seed: 1
+    parameters: {minsk.unrest_threshold: 0.6}          # registry id -> number
+    events:
+      - year: 2020
+        set: {minsk.unrest: 0.8}                         # registry or state-variable id -> number
+        add: {moscow.subsidy_pct_gdp: -2}                # delta
+        note: why
+        citations: [{doc: 004_57e9efcc513ef767.txt, quote: "..."}]
+    questions: [what happens to alignment?]
+
+:func:`load_scenario` returns a validated, resolved :class:`Scenario` or raises
+:class:`sim.errors.ScenarioError` with the file, line and key of the first problem.
+This module knows nothing of Mesa.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml, show
+from sim.registry import Citation, Registry, find_quote, load_registry, load_sources
+from sim.variables import STATE_VARIABLES
+
+NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
+MAX_YEAR = 2100
+MAX_REPLICATES = 100_000
+REQUIRED = ("name", "title", "description", "start_year", "end_year", "replicates", "seed")
+
+
+# --------------------------------------------------------------------------- file schema
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class _CitationIn(_Strict):
+    doc: str
+    quote: str = Field(min_length=1)
+
+
+class _EventIn(_Strict):
+    year: int
+    set: dict[str, float] = {}
+    add: dict[str, float] = {}
+    note: str = ""
+    citations: list[_CitationIn] = []
+
+
+class _ScenarioIn(_Strict):
+    """One file as written; every key optional because a ``base:`` may supply it."""
+
+    name: Optional[str] = None
+    title: Optional[str] = None
+    description: Optional[str] = None
+    base: Optional[str] = None
+    start_year: Optional[int] = None
+    end_year: Optional[int] = None
+    replicates: Optional[int] = None
+    seed: Optional[int] = None
+    parameters: dict[str, float] = {}
+    events: list[_EventIn] = []
+    questions: Optional[list[str]] = None
+
+
+_ALLOWED_KEYS = {
+    (): _ScenarioIn.model_fields,
+    ("events", "*"): _EventIn.model_fields,
+    ("events", "*", "citations", "*"): _CitationIn.model_fields,
+}
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True)
+class Event:
+    """In ``year``: ``set`` ids to values, ``add`` deltas to ids.
+
+    A registry parameter id changes the parameter from that year on; a state-variable
+    id (``sim.variables.STATE_VARIABLES``) is jolted once, that year.
+    """
+
+    year: int
+    set: dict[str, float] = field(default_factory=dict)
+    add: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+    citations: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "set": dict(self.set), "add": dict(self.add), "note": self.note,
+                "citations": [{"doc": c.doc, "quote": c.quote} for c in self.citations]}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with its ``base:`` chain resolved.
+
+    ``parameters`` holds only the overrides of registry values; ``bases`` lists the
+    base files, nearest first; ``registry_path`` is the registry it was checked against.
+    """
+
+    name: str
+    title: str
+    description: str
+    start_year: int
+    end_year: int
+    replicates: int
+    seed: int
+    parameters: dict[str, float]
+    events: tuple[Event, ...]
+    questions: tuple[str, ...]
+    path: Path
+    bases: tuple[Path, ...] = ()
+    registry_path: Path | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def years(self) -> range:
+        """The simulated years, ``start_year`` to ``end_year`` inclusive."""
+        return range(self.start_year, self.end_year + 1)
+
+    def parameter_values(self, registry: Registry | None = None) -> dict[str, float]:
+        """Every parameter's value for this scenario: registry defaults updated by the overrides."""
+        registry = registry or load_registry(self.registry_path)
+        return {**registry.defaults(), **self.parameters}
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with ``changes`` applied, checked as a scenario file would be."""
+        names = [f.name for f in dataclasses.fields(self)]
+        for key in changes:
+            if key not in names:
+                raise ScenarioError(self.path, f"cannot replace '{key}'{did_you_mean(key, names)}; "
+                                               f"fields: {', '.join(names)}", key=key)
+        if "events" in changes:
+            changes["events"] = tuple(sorted(changes["events"], key=lambda e: e.year))
+        if "questions" in changes:
+            changes["questions"] = tuple(changes["questions"])
+        if "parameters" in changes:
+            changes["parameters"] = dict(changes["parameters"])
+        new = dataclasses.replace(self, **changes)
+        new._check(load_registry(self.registry_path), changed=changes)
+        return new
+
+    def _check(self, registry: Registry, changed: Mapping[str, Any]) -> None:
+        """Check the ``changed`` fields and the horizon of the whole scenario."""
+        def fail(key: str, what: str) -> ScenarioError:
+            return ScenarioError(self.path, what, key=key)
+
+        for key in REQUIRED:
+            if key in changed:
+                problem = _field_problem(key, getattr(self, key), registry.base_year())
+                if problem:
+                    raise fail(key, problem)
+        for pid, value in self.parameters.items():
+            problem = _parameter_problem(pid, value, registry)
+            if problem:
+                raise fail(f"parameters.{pid}", problem)
+        problem = _horizon_problem(self.start_year, self.end_year)
+        if problem:
+            raise fail("end_year", problem)
+        for i, event in enumerate(self.events):
+            if not self.start_year <= event.year <= self.end_year:
+                raise fail(f"events[{i}].year", _outside_years(event.year, self.start_year, self.end_year))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved scenario as JSON-able data, for run manifests."""
+        return {
+            "name": self.name, "title": self.title, "description": self.description,
+            "start_year": self.start_year, "end_year": self.end_year,
+            "replicates": self.replicates, "seed": self.seed,
+            "parameters": dict(self.parameters),
+            "events": [e.to_dict() for e in self.events],
+            "questions": list(self.questions),
+            "path": str(self.path), "bases": [str(b) for b in self.bases],
+            "registry": str(self.registry_path) if self.registry_path else None,
+        }
+
+
+# --------------------------------------------------------------------------- checks shared by files, overrides and replace
+
+
+def _field_problem(key: str, value: Any, base_year: int) -> str | None:
+    """What is wrong with one top-level value, or None."""
+    if key in ("name", "title", "description"):
+        if not isinstance(value, str):
+            return f"must be text, got {show(value)}"
+        if key == "name" and not NAME_PATTERN.fullmatch(value):
+            return f"'{value}' is not allowed; allowed: lowercase letters, digits, '_' and '-' (e.g. eu_thaw)"
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"must be a whole number (integer), got {show(value)}"
+    if key == "start_year" and not base_year <= value <= MAX_YEAR:
+        return (f"{value} is not allowed; allowed: a year from {base_year} (the model's base year) "
+                f"to {MAX_YEAR}")
+    if key == "end_year" and not base_year <= value <= MAX_YEAR:
+        return f"{value} is not allowed; allowed: a year from {base_year} to {MAX_YEAR}"
+    if key == "replicates" and not 1 <= value <= MAX_REPLICATES:
+        hint = " (use a sweep or fewer replicates)" if value > MAX_REPLICATES else ""
+        return f"{value} is not allowed; allowed: an integer from 1 to {MAX_REPLICATES}{hint}"
+    if key == "seed" and value < 0:
+        return f"{value} is not allowed; allowed: an integer >= 0"
+    return None
+
+
+def _horizon_problem(start: int, end: int) -> str | None:
+    return f"{end} is before start_year {start}; end_year must be >= start_year" if end < start else None
+
+
+def _outside_years(year: int, start: int, end: int) -> str:
+    return f"{year} is outside the scenario's years; allowed: a year from {start} to {end}"
+
+
+def _fmt(value: float) -> str:
+    """A number as written in a scenario: 3 rather than 3.0."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _number_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return f"must be a number, got {show(value)}"
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    return None
+
+
+def _parameter_problem(pid: str, value: Any, registry: Registry) -> str | None:
+    """What is wrong with setting registry parameter ``pid`` to ``value``, or None."""
+    if pid not in registry:
+        if pid in STATE_VARIABLES:
+            return ("is a state variable, not a parameter; jolt it with an event "
+                    "(events: - {year: ..., set: {" + pid + ": ...}})")
+        close = registry.suggest(pid)
+        return "unknown parameter id" + (f"; did you mean '{close}'?" if close else "")
+    problem = _number_problem(value)
+    if problem:
+        return problem
+    allowed = registry[pid].check(value)
+    return f"{_fmt(value)} is not allowed; allowed: {allowed}" if allowed else None
+
+
+def _event_problem(op: str, vid: str, value: Any, registry: Registry) -> str | None:
+    """What is wrong with an event's ``set``/``add`` of ``vid`` to ``value``, or None."""
+    if vid not in registry and vid not in STATE_VARIABLES:
+        close = registry.suggest(vid, extra=STATE_VARIABLES)
+        return ("unknown parameter or state-variable id" + (f"; did you mean '{close}'?" if close else ""))
+    problem = _number_problem(value)
+    if problem or op == "add":
+        return problem
+    target = registry[vid] if vid in registry else STATE_VARIABLES[vid]
+    allowed = target.check(value)
+    return f"{_fmt(value)} is not allowed; allowed: {allowed}" if allowed else None
+
+
+def _citation_problem(doc: str, quote: str) -> tuple[str, str] | None:
+    """(key, what is wrong) for an event citation, or None."""
+    sources = load_sources()
+    if doc not in sources:
+        return "doc", (f"unknown document '{doc}'{did_you_mean(doc, sources)}; allowed: the files listed in "
+                       f"seeds/sources.yaml ({', '.join(sources)})")
+    if find_quote(Citation(doc, quote)) is None:
+        return "quote", f"quote not found in {doc}; quote the document verbatim"
+    return None
+
+
+def parse_set(text: str, registry: Registry | None = None) -> tuple[str, float]:
+    """Parse a CLI ``ID=VALUE`` string into (id, value), checked against the registry."""
+    registry = registry or load_registry()
+    pid, sep, raw = text.partition("=")
+    pid, raw = pid.strip(), raw.strip()
+    if not sep or not pid:
+        raise ScenarioError("--set", f"'{text}' is not ID=VALUE; e.g. --set minsk.unrest_threshold=0.6")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ScenarioError("--set", f"must be a number, got '{raw}'", key=pid) from None
+    problem = _parameter_problem(pid, value, registry)
+    if problem:
+        raise ScenarioError("--set", problem, key=pid)
+    return pid, value
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class _Layer:
+    """One file of the ``base:`` chain."""
+
+    doc: YamlDoc
+    spec: _ScenarioIn
+    path: Path
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                  registry: Registry | None = None, *, overrides_label: str = "overrides") -> Scenario:
+    """Load, merge (``base:``) and validate a scenario; ``overrides`` maps parameter ids to values."""
+    registry = registry or load_registry()
+    layers = _read_chain(Path(path), str(path), registry, ())
+    leaf = layers[-1]
+
+    values: dict[str, Any] = {}
+    where: dict[str, _Layer] = {}
+    parameters: dict[str, float] = {}
+    events: list[tuple[_Layer, int, _EventIn]] = []
+    questions: list[str] = []
+    for layer in layers:
+        spec = layer.spec
+        for key in REQUIRED:
+            if getattr(spec, key) is not None:
+                values[key], where[key] = getattr(spec, key), layer
+        parameters.update(spec.parameters)
+        events.extend((layer, i, e) for i, e in enumerate(spec.events))
+        if spec.questions is not None:
+            questions = spec.questions
+
+    for key in REQUIRED:
+        if key not in values:
+            chain = " or its base files" if len(layers) > 1 else ""
+            raise ScenarioError(leaf.doc.file, f"required key is missing (give it in this file{chain})", key=key)
+    start, end = values["start_year"], values["end_year"]
+    problem = _horizon_problem(start, end)
+    if problem:
+        raise where["end_year"].doc.error(("end_year",), problem)
+    for layer, i, e in events:
+        if not start <= e.year <= end:
+            raise layer.doc.error(("events", i, "year"), _outside_years(e.year, start, end))
+
+    for pid, value in (overrides or {}).items():
+        problem = _parameter_problem(str(pid), value, registry)
+        if problem:
+            raise ScenarioError(overrides_label, problem, key=str(pid))
+        parameters[str(pid)] = float(value)
+
+    ordered = sorted((e for _, _, e in events), key=lambda e: e.year)
+    return Scenario(
+        **values,
+        parameters={k: float(v) for k, v in parameters.items()},
+        events=tuple(Event(e.year, dict(e.set), dict(e.add), e.note,
+                           tuple(Citation(c.doc, c.quote) for c in e.citations)) for e in ordered),
+        questions=tuple(questions),
+        path=Path(path),
+        bases=tuple(layer.path for layer in reversed(layers[:-1])),
+        registry_path=registry.path,
+    )
+
+
+def _read_chain(path: Path, label: str, registry: Registry, stack: tuple[Path, ...]) -> list[_Layer]:
+    """The layers of ``path`` and its bases, root base first; ``stack`` holds the files that include it."""
+    doc = read_yaml(path, label=label)
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(label, f"the top level must be a mapping of key: value, got {show(doc.data)}",
+                            line=doc.line(()))
+    try:
+        spec = _ScenarioIn.model_validate(doc.data)
+    except ValidationError as err:
+        raise from_validation_error(doc, err, allowed_keys=_ALLOWED_KEYS) from None
+    _check_file(doc, spec, registry)
+    layer = _Layer(doc, spec, path)
+    if spec.base is None:
+        return [layer]
+
+    base_path = path.parent / spec.base
+    base_label = os.path.normpath(os.path.join(os.path.dirname(label), spec.base))
+    here = path.resolve()
+    if base_path.resolve() in (*stack, here):
+        cycle = [p.name for p in (*stack, here)] + [base_path.name]
+        start = cycle.index(base_path.name)
+        raise doc.error(("base",), f"base files form a cycle: {' -> '.join(cycle[start:])}")
+    if not base_path.is_file():
+        raise doc.error(("base",), f"base file '{spec.base}' not found (looked for {base_label})")
+    return [*_read_chain(base_path, base_label, registry, (*stack, here)), layer]
+
+
+def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry) -> None:
+    """Check one file's values against the registry, the state variables and the allowed ranges."""
+    base_year = registry.base_year()
+    for key in REQUIRED:
+        value = getattr(spec, key)
+        problem = None if value is None else _field_problem(key, value, base_year)
+        if problem:
+            raise doc.error((key,), problem)
+    if spec.start_year is not None and spec.end_year is not None:
+        problem = _horizon_problem(spec.start_year, spec.end_year)
+        if problem:
+            raise doc.error(("end_year",), problem)
+    for pid, value in spec.parameters.items():
+        problem = _parameter_problem(pid, value, registry)
+        if problem:
+            raise doc.error(("parameters", pid), problem)
+    for i, event in enumerate(spec.events):
+        if not event.set and not event.add:
+            raise doc.error(("events", i), "an event needs a non-empty 'set' or 'add' mapping of id: number")
+        for op in ("set", "add"):
+            for vid, value in getattr(event, op).items():
+                problem = _event_problem(op, vid, value, registry)
+                if problem:
+                    raise doc.error(("events", i, op, vid), problem)
+        for j, c in enumerate(event.citations):
+            problem = _citation_problem(c.doc, c.quote)
+            if problem:
+                raise doc.error(("events", i, "citations", j, problem[0]), problem[1])
