@@ -144,7 +144,9 @@ class Economy:
                             + p["trade.war_russia_gain"] * war)
         log_weight[:, 1] = p["trade.alignment_sensitivity"] * d_align - p["trade.sanctions_sensitivity"] * d_sanctions
         log_weight[:, 2] = -p["trade.war_ukraine_loss"] * war
-        log_weight[:, 3] = p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
+        log_weight[:, 3] = (p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
+                            + p["trade.slump_diversification_sensitivity"] * russia_slump)
+        log_weight[:, 4] = p["trade.slump_diversification_sensitivity"] * russia_slump
         weights = self.base_shares[None, :] * np.exp(log_weight)
         return weights / weights.sum(axis=1, keepdims=True)
 

@@ -254,7 +254,8 @@ def from_validation_error(doc: YamlDoc, err: ValidationError, prefix: KeyPath = 
     """
     errors = err.errors(include_url=False)
 
-    first = min(errors, key=lambda e: doc.line(prefix + tuple(e["loc"])) or 0)  # first in file order
+    # The first in file order; a missing key last, as an unknown key is often the same key misspelled.
+    first = min(errors, key=lambda e: (e["type"] == "missing", doc.line(prefix + tuple(e["loc"])) or 0))
     loc = tuple(first["loc"])
     if loc and loc[-1] == "[key]":  # a mapping key of the wrong type: name it as a key, not an index
         loc = loc[:-2] + (str(loc[-2]),)

@@ -55,8 +55,10 @@ class Source:
     title: str = ""
 
 
-def _num(x: float, integer: bool = False) -> str:
-    return f"{int(x)}" if integer and x == int(x) else f"{x:g}"
+def format_number(x: float) -> str:
+    """A number as written in YAML: ``52`` not ``52.0``, every digit kept."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,11 @@ class Parameter:
         kind = "an integer" if self.integer else "a number"
         lo, hi = self.domain_low, self.domain_high
         if lo > -INF and hi < INF:
-            return f"{kind} from {_num(lo)} to {_num(hi)}"
+            return f"{kind} from {format_number(lo)} to {format_number(hi)}"
         if lo > -INF:
-            return f"{kind} >= {_num(lo)}"
+            return f"{kind} >= {format_number(lo)}"
         if hi < INF:
-            return f"{kind} <= {_num(hi)}"
+            return f"{kind} <= {format_number(hi)}"
         return "any integer" if self.integer else "any finite number"
 
     def check(self, value: Any) -> str | None:
@@ -98,11 +100,11 @@ class Parameter:
 
     def value_text(self) -> str:
         """The value as a reader would write it: ``0.35``, ``52``, ``2015``."""
-        return _num(self.value, self.integer)
+        return format_number(self.value)
 
     def range_text(self) -> str:
         """The plausible range used by sweeps: ``0.3-0.7``, or ``-4.5 to -1`` when negative."""
-        lo, hi = _num(self.low, self.integer), _num(self.high, self.integer)
+        lo, hi = format_number(self.low), format_number(self.high)
         return f"{lo} to {hi}" if min(self.low, self.high) < 0 else f"{lo}-{hi}"
 
     def source_short(self, sources: Mapping[str, Source]) -> str:
@@ -275,25 +277,23 @@ def _check_entry(doc: YamlDoc, at: tuple, e: _ParameterIn, sources: Mapping[str,
     first_line[e.id] = doc.line(at) or 0
     lo = -INF if e.domain[0] is None else e.domain[0]
     hi = INF if e.domain[1] is None else e.domain[1]
+    n = format_number
     if lo > hi:
-        raise doc.error(at + ("domain",), f"domain [{_num(lo)}, {_num(hi)}] of '{e.id}' is empty; "
-                                          "write [lowest, highest]")
+        raise doc.error(at + ("domain",), f"domain [{n(lo)}, {n(hi)}] of '{e.id}' is empty; write [lowest, highest]")
     if e.low > e.high:
-        raise doc.error(at + ("low",), f"low {_num(e.low)} of '{e.id}' is above high {_num(e.high)}")
+        raise doc.error(at + ("low",), f"low {n(e.low)} of '{e.id}' is above high {n(e.high)}")
     for name in ("low", "high"):
         x = getattr(e, name)
         if not lo <= x <= hi:
-            raise doc.error(at + (name,), f"{name} {_num(x)} of '{e.id}' lies outside its domain "
-                                          f"[{_num(lo)}, {_num(hi)}]")
+            raise doc.error(at + (name,), f"{name} {n(x)} of '{e.id}' lies outside its domain [{n(lo)}, {n(hi)}]")
     if not e.low <= e.value <= e.high:
-        raise doc.error(at + ("value",), f"value {_num(e.value)} of '{e.id}' lies outside its range "
-                                         f"[low, high] = [{_num(e.low)}, {_num(e.high)}]")
+        raise doc.error(at + ("value",), f"value {n(e.value)} of '{e.id}' lies outside its range "
+                                         f"[low, high] = [{n(e.low)}, {n(e.high)}]")
     if e.integer:
         for name in ("value", "low", "high"):
             x = getattr(e, name)
             if x != int(x):
-                raise doc.error(at + (name,), f"{name} {_num(x)} of '{e.id}' must be a whole number "
-                                              "because integer: true")
+                raise doc.error(at + (name,), f"{name} {n(x)} of '{e.id}' must be a whole number because integer: true")
     assumption = e.assumption.strip() if e.assumption and e.assumption.strip() else None
     if not e.citations and not assumption:
         raise doc.error(at, f"'{e.id}' has neither citations nor an assumption; cite a quote from a "

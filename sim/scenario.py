@@ -38,7 +38,7 @@ from typing import Any, Mapping, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml, show
-from sim.registry import Citation, Registry, find_quote, load_registry, load_sources
+from sim.registry import Citation, Registry, find_quote, format_number, load_registry, load_sources
 from sim.variables import STATE_VARIABLES
 
 NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
@@ -230,11 +230,6 @@ def _outside_years(year: int, start: int, end: int) -> str:
     return f"{year} is outside the scenario's years; allowed: a year from {start} to {end}"
 
 
-def _fmt(value: float) -> str:
-    """A number as written in a scenario: 3 rather than 3.0."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 def _number_problem(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return f"must be a number, got {show(value)}"
@@ -255,7 +250,7 @@ def _parameter_problem(pid: str, value: Any, registry: Registry) -> str | None:
     if problem:
         return problem
     allowed = registry[pid].check(value)
-    return f"{_fmt(value)} is not allowed; allowed: {allowed}" if allowed else None
+    return f"{format_number(value)} is not allowed; allowed: {allowed}" if allowed else None
 
 
 def _event_problem(op: str, vid: str, value: Any, registry: Registry) -> str | None:
@@ -268,7 +263,7 @@ def _event_problem(op: str, vid: str, value: Any, registry: Registry) -> str | N
         return problem
     target = registry[vid] if vid in registry else STATE_VARIABLES[vid]
     allowed = target.check(value)
-    return f"{_fmt(value)} is not allowed; allowed: {allowed}" if allowed else None
+    return f"{format_number(value)} is not allowed; allowed: {allowed}" if allowed else None
 
 
 def _citation_problem(doc: str, quote: str) -> tuple[str, str] | None:
