@@ -58,7 +58,7 @@ STATE_VARIABLES: dict[str, StateVariable] = {
         _sv("moscow.integration_pressure", 0, 1, "index", "Russian pressure for Union State integration and an air base"),
         _sv("brussels.sanctions_level", 0, 2, "level", "EU sanctions: 0 none, 1 targeted, 2 broad/sectoral", integer=True),
         _sv("brussels.eu_engagement", 0, 1, "index", "EU engagement: funding, cooperation talks, support for IMF lending"),
-        _sv("world.oil_price", 0, INF, "USD per barrel", "world oil price"),
+        _sv("world.oil_price", 1, INF, "USD per barrel", "world oil price"),
         _sv("world.russia_growth", -50, 50, "% per year", "Russia's real GDP growth"),
         _sv("world.ukraine_war", 0, 1, "0/1", "full-scale war in Ukraine involving Russia", integer=True),
         _sv("world.china_investment", 0, 100, "% of Belarus GDP per year", "Chinese investment inflow"),
