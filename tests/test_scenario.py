@@ -307,14 +307,19 @@ def billion_laughs(levels: int = 9) -> str:
     return text
 
 
+def alias_tower(floors: int = 6) -> str:
+    text = "a0: &a0 " + "[" * 10 + "1" + "]" * 10 + "\n"
+    for i in range(1, floors):
+        text += f"a{i}: &a{i} " + "[" * 10 + f"*a{i - 1}" + "]" * 10 + "\n"
+    return text
+
+
 @pytest.mark.parametrize("text, words", [
-    (billion_laughs(), "YAML document too large"),
-    (VALID_SCENARIO + "questions: &q [*q]\n", "refers to itself"),
-    ("a: " + "[" * 60 + "]" * 60 + "\n", "nested too deeply"),
-    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
-    ("a: &x [[[[[[[[[[1]]]]]]]]]]\nb: &y [*x, [[[[[[[[[[*x]]]]]]]]]]]\nc: [*y, [[[[[[[[[[*y]]]]]]]]]]]\n"
-     "d: [*y, [[[[[[[[[[*y]]]]]]]]]]]\ne: [*y, [[[[[[[[[[*y, [[[[[[[[[[*y]]]]]]]]]]]]]]]]]]]]]\n",
-     "nested too deeply"),
+    pytest.param(billion_laughs(), "YAML document too large", id="billion-laughs"),
+    pytest.param(VALID_SCENARIO + "questions: &q [*q]\n", "refers to itself", id="recursive-alias"),
+    pytest.param("a: " + "[" * 60 + "]" * 60 + "\n", "nested too deeply", id="deep-60"),
+    pytest.param("a: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply", id="deep-5000"),
+    pytest.param(alias_tower(), "nested too deeply", id="deep-through-aliases"),
 ])
 def test_hostile_yaml_fails_fast(registry, tmp_path, text, words):
     path = write(tmp_path / "bomb.yaml", text)
