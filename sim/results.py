@@ -1,0 +1,223 @@
+"""Results of a run: tidy tables, the manifest, and run folders written atomically.
+
+A :class:`Result` holds what one ensemble produced: ``timeseries`` (one row per
+replicate and year, one column per output), the decision ``trace`` of a sample
+of worlds, and the facts needed to reproduce it (resolved scenario, parameter
+values with their sources, seed, versions). ``summary`` and ``events`` are
+derived from the time series. Readers (plots, compare, report, explain) take
+these tables and nothing else; this module knows nothing of Mesa or plotting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+from sim.variables import OUTPUTS
+
+SCHEMA_VERSION = 1
+QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
+SUMMARY_COLUMNS = ["year", "output", "mean", *QUANTILES]
+DEPENDENCIES = ("balancing-act", "mesa", "numpy", "pandas", "pyyaml", "matplotlib", "click", "pydantic")
+
+# Discrete happenings whose yearly probability across worlds is reported in events.csv.
+EVENT_DEFINITIONS: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
+    "crackdown": ("Minsk cracks down", lambda t: t["crackdown"] == 1),
+    "sanctions_tightened": ("EU tightens sanctions", lambda t: t["brussels_sanctions_move"] == 1),
+    "sanctions_eased": ("EU eases sanctions", lambda t: t["brussels_sanctions_move"] == -1),
+    "sanctions_any": ("EU sanctions in force (level >= 1)", lambda t: t["sanctions_level"] >= 1),
+    "sanctions_broad": ("broad EU sanctions (level 2)", lambda t: t["sanctions_level"] >= 2),
+    "prisoner_release": ("Minsk releases political prisoners", lambda t: t["prisoners_released"] > 0),
+    "tilt_west": ("Minsk tilts West", lambda t: t["minsk_foreign_move"] == 1),
+    "lean_east": ("Minsk leans East", lambda t: t["minsk_foreign_move"] == -1),
+    "subsidy_cut": ("Moscow cuts subsidies", lambda t: t["moscow_subsidy_move"] == -1),
+    "subsidy_raised": ("Moscow raises subsidies", lambda t: t["moscow_subsidy_move"] == 1),
+    "pressure_raised": ("Moscow presses for integration", lambda t: t["moscow_pressure_move"] == 1),
+    "election": ("presidential election", lambda t: t["election"] == 1),
+    "ukraine_war": ("full-scale war in Ukraine", lambda t: t["ukraine_war"] == 1),
+}
+
+
+def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Per year and output: mean and the 5/25/50/75/95th percentiles across replicates."""
+    outputs = [c for c in timeseries.columns if c in OUTPUTS]
+    rows = []
+    for year, group in timeseries.groupby("year", sort=True):
+        values = group[outputs].to_numpy(dtype=float)
+        quantiles = np.quantile(values, list(QUANTILES.values()), axis=0)
+        means = values.mean(axis=0)
+        for i, output in enumerate(outputs):
+            rows.append([int(year), output, means[i], *quantiles[:, i]])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def event_probabilities(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Per year and event: the share of worlds in which it happened."""
+    rows = []
+    grouped = timeseries.groupby("year", sort=True)
+    for name, (meaning, happened) in EVENT_DEFINITIONS.items():
+        share = happened(timeseries).groupby(timeseries["year"]).mean()
+        for year in grouped.groups:
+            rows.append([int(year), name, meaning, float(share.loc[year])])
+    return pd.DataFrame(rows, columns=["year", "event", "meaning", "probability"])
+
+
+def dependency_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+@dataclass
+class Result:
+    """One ensemble run. ``timeseries`` has exactly the columns of ``timeseries.csv``."""
+
+    scenario: dict[str, Any]
+    seed: int
+    replicates: int
+    timeseries: pd.DataFrame
+    trace: pd.DataFrame
+    parameters: dict[str, dict[str, Any]]
+    started: str
+    finished: str
+    versions: dict[str, str] = field(default_factory=dependency_versions)
+    schema_version: int = SCHEMA_VERSION
+    _summary: pd.DataFrame | None = field(default=None, repr=False)
+    _events: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.scenario["name"]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.timeseries["year"].unique())
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per year and output: mean, p05, p25, p50, p75, p95 (as in ``summary.csv``)."""
+        if self._summary is None:
+            self._summary = summarize(self.timeseries)
+        return self._summary
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Per year: probability of each discrete event across worlds (as in ``events.csv``)."""
+        if self._events is None:
+            self._events = event_probabilities(self.timeseries)
+        return self._events
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "years": [self.years[0], self.years[-1]],
+            "parameters": self.parameters,
+            "versions": self.versions,
+            "started": self.started,
+            "finished": self.finished,
+            "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:]),
+            "files": {
+                "timeseries.csv": "one row per replicate and year; columns: replicate, year, then outputs",
+                "summary.csv": "per year and output: mean and percentiles across replicates",
+                "events.csv": "per year: probability across replicates of each discrete event",
+                "trace.csv": "decision trace of the first replicates: utility terms, probabilities, choice",
+                "plots/": "figures (PNG and SVG)",
+            },
+            "outputs": {name: {"unit": o.unit, "meaning": o.meaning} for name, o in OUTPUTS.items()},
+        }
+
+    def save(self, folder: str | Path, plots: bool = True) -> Path:
+        """Write the run folder atomically: it appears complete, or not at all.
+
+        Everything is written into a hidden sibling folder which is renamed into
+        place at the end; on any error or interruption the sibling is removed.
+        """
+        folder = Path(folder)
+        if folder.exists():
+            raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+        try:
+            staging.mkdir()
+            self._write(staging, plots)
+            os.rename(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return folder
+
+    def _write(self, target: Path, plots: bool) -> None:
+        self.timeseries.to_csv(target / "timeseries.csv", index=False)
+        self.summary.to_csv(target / "summary.csv", index=False, float_format="%.6g")
+        self.events.to_csv(target / "events.csv", index=False, float_format="%.6g")
+        self.trace.to_csv(target / "trace.csv", index=False, float_format="%.6g")
+        (target / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, default=_json_default),
+                                              encoding="utf-8")
+        if plots:
+            from sim.plots import plot_run  # plotting is a reader of the tables; imported only when drawing
+
+            plot_run(self, target / "plots")
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Result":
+        """Read a run folder written by :meth:`save`."""
+        folder = Path(folder)
+        manifest_path = folder / "manifest.json"
+        if not manifest_path.is_file():
+            raise ScenarioError(str(folder), "not a run folder (no manifest.json)")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ScenarioError(str(manifest_path), f"cannot read the manifest: {err}") from None
+        version = manifest.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ScenarioError(str(folder), f"run folder schema version {version!r} is not supported "
+                                             f"(this version reads {SCHEMA_VERSION}); rerun the scenario")
+        try:
+            timeseries = pd.read_csv(folder / "timeseries.csv")
+            trace_path = folder / "trace.csv"
+            trace = pd.read_csv(trace_path) if trace_path.is_file() else pd.DataFrame()
+        except (OSError, pd.errors.ParserError) as err:
+            raise ScenarioError(str(folder), f"cannot read the run tables: {err}") from None
+        return cls(scenario=manifest["scenario"], seed=manifest["seed"], replicates=manifest["replicates"],
+                   timeseries=timeseries, trace=trace, parameters=manifest["parameters"],
+                   started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"])
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run_id(seed: int, when: datetime | None = None) -> str:
+    """A readable, sortable run id: UTC date and time, then the seed."""
+    when = when or datetime.now(timezone.utc)
+    return f"{when:%Y%m%d-%H%M%S}-seed{seed}"
