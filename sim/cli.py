@@ -137,8 +137,8 @@ def validate(ctx: click.Context, files: tuple[Path, ...], overrides: dict[str, f
             click.echo(f"error: {err}", err=True)
             failed = True
             continue
-        click.echo(f"ok  {file} ({s.name}: {s.replicates} replicates, {s.start_year}-{s.end_year}, "
-                   f"{len(s.events)} events)")
+        events = f"{len(s.events)} event" + ("" if len(s.events) == 1 else "s")
+        click.echo(f"ok  {file} ({s.name}: {s.replicates} replicates, {s.start_year}-{s.end_year}, {events})")
     if failed:
         ctx.exit(EXIT_BAD_INPUT)
 

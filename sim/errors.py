@@ -134,6 +134,7 @@ def parse_yaml(text: str, *, label: str, max_nodes: int = MAX_NODES) -> YamlDoc:
         if node is None:
             raise ScenarioError(label, "the file is empty; expected a YAML mapping of key: value")
         _check_size(node, label, max_nodes)
+        lines = _key_lines(node, label)  # before constructing, which merges '<<' keys into the mappings
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -146,7 +147,7 @@ def parse_yaml(text: str, *, label: str, max_nodes: int = MAX_NODES) -> YamlDoc:
         raise ScenarioError(label, f"YAML nested too deeply; at most {MAX_DEPTH} levels are allowed") from None
     finally:
         loader.dispose()
-    return YamlDoc(label, data, _key_lines(node))
+    return YamlDoc(label, data, lines)
 
 
 def _check_nesting(text: str, label: str) -> None:
@@ -206,8 +207,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _key_lines(root: yaml.Node) -> dict[tuple[str, ...], int]:
-    """Map each key path (parts as text) to its line; each node is entered once."""
+def _key_lines(root: yaml.Node, label: str) -> dict[tuple[str, ...], int]:
+    """Map each key path (parts as text) to its line; each node is entered once. Refuses duplicate keys."""
     lines: dict[tuple[str, ...], int] = {(): root.start_mark.line + 1}
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
@@ -217,9 +218,15 @@ def _key_lines(root: yaml.Node) -> dict[tuple[str, ...], int]:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-                lines.setdefault(path + (key,), key_node.start_mark.line + 1)
+                line = key_node.start_mark.line + 1
+                if key in first and key != "?":
+                    raise ScenarioError(label, f"duplicate key (first given on line {first[key]}); give each key "
+                                               "once", line=line, key=format_key(path + (key,)))
+                first[key] = line
+                lines.setdefault(path + (key,), line)
                 stack.append((value_node, path + (key,)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
@@ -244,21 +251,23 @@ _TYPE_WORDS = {
 }
 
 
-def from_validation_error(doc: YamlDoc, err: ValidationError, prefix: KeyPath = (),
+def from_validation_error(doc: YamlDoc, err: ValidationError,
                           allowed_keys: dict[KeyPath, Iterable[str]] | None = None) -> ScenarioError:
     """The first (by line) pydantic error of ``err`` as a one-line ScenarioError.
 
-    ``allowed_keys`` maps a parent path (without ``prefix``; list indices written
-    ``"*"``) to the key names allowed there, used to list the keys that exist and
+    ``allowed_keys`` maps a parent path (list indices written ``"*"``) to the key names allowed there, used to list the keys that exist and
     suggest the closest one for an unknown key.
     """
     errors = err.errors(include_url=False)
 
     # The first in file order; a missing key last, as an unknown key is often the same key misspelled.
-    first = min(errors, key=lambda e: (e["type"] == "missing", doc.line(prefix + tuple(e["loc"])) or 0))
+    first = min(errors, key=lambda e: (e["type"] == "missing", doc.line(e["loc"]) or 0))
     loc = tuple(first["loc"])
-    if loc and loc[-1] == "[key]":  # a mapping key of the wrong type: name it as a key, not an index
-        loc = loc[:-2] + (str(loc[-2]),)
+    bad_key = loc[-1:] == ("[key]",) or first["type"] == "invalid_key"
+    if loc and loc[-1] == "[key]":
+        loc = loc[:-1]
+    if bad_key and loc:  # a mapping key of the wrong type: name it as a key, not an index
+        loc = loc[:-1] + (str(loc[-1]),)
     kind, value = first["type"], first.get("input")
     if kind == "extra_forbidden":
         parent = tuple("*" if isinstance(p, int) and not isinstance(p, bool) else p for p in loc[:-1])
@@ -268,7 +277,7 @@ def from_validation_error(doc: YamlDoc, err: ValidationError, prefix: KeyPath = 
             what += f" (allowed keys: {', '.join(allowed)})"
     elif kind == "missing":
         what = _TYPE_WORDS[kind]
-    elif first["loc"][-1:] == ("[key]",):
+    elif bad_key:
         what = f"keys must be text, got {show(value)}"
     elif kind in _TYPE_WORDS:
         what = f"{_TYPE_WORDS[kind]}, got {show(value)}"
@@ -276,4 +285,4 @@ def from_validation_error(doc: YamlDoc, err: ValidationError, prefix: KeyPath = 
         what = f"{first['msg'][0].lower()}{first['msg'][1:]}"
     else:
         what = f"{first['msg']}, got {show(value)}"
-    return doc.error(prefix + loc, what)
+    return doc.error(loc, what)

@@ -62,7 +62,7 @@ class BalancingModel(mesa.Model):
         trace_replicates: int = DEFAULT_TRACE_REPLICATES,
         **overrides: float,
     ):
-        registry = load_registry()
+        registry = load_registry(scenario.registry_path if scenario is not None else None)
         params = scenario.parameter_values(registry) if scenario is not None else registry.defaults()
         for source, given in (("parameters", parameters or {}), ("overrides", overrides)):
             for pid, value in given.items():

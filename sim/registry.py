@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml
+from sim.errors import YamlDoc, did_you_mean, from_validation_error, read_yaml
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_REGISTRY = SEEDS_DIR / "parameters.yaml"
@@ -363,7 +363,11 @@ def verify_quotes(registry: Registry, seeds_dir: str | Path | None = None) -> li
 
 
 def quote_context(param: Parameter, seeds_dir: str | Path | None = None) -> list[tuple[Citation, str | None]]:
-    """For each citation, the whole sentence(s) of its document that contain the quote (None if absent)."""
+    """For each citation, the whole sentence(s) of its document that contain the quote (None if absent).
+
+    A sentence ends at ``.``, ``!`` or ``?`` (and any closing quote or bracket) followed by
+    whitespace, or at a line break: the seed documents hold one paragraph or heading per line.
+    """
     out = []
     for c in param.citations:
         found = find_quote(c, seeds_dir)

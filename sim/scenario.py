@@ -159,7 +159,7 @@ class Scenario:
             changes["parameters"] = dict(changes["parameters"])
         new = dataclasses.replace(self, **changes)
         new._check(load_registry(self.registry_path), changed=changes)
-        return new
+        return dataclasses.replace(new, parameters={k: float(v) for k, v in new.parameters.items()})
 
     def _check(self, registry: Registry, changed: Mapping[str, Any]) -> None:
         """Check the ``changed`` fields and the horizon of the whole scenario."""
@@ -196,7 +196,7 @@ class Scenario:
         }
 
 
-# --------------------------------------------------------------------------- checks shared by files, overrides and replace
+# ------------------------------------------------------------ checks shared by files, overrides and replace
 
 
 def _field_problem(key: str, value: Any, base_year: int) -> str | None:

@@ -11,6 +11,7 @@ from conftest import CARNEGIE_QUOTE, TINY_REGISTRY, write
 from sim.errors import ScenarioError
 from sim.registry import (
     Citation,
+    find_quote,
     fold,
     load_registry,
     load_sources,
@@ -84,8 +85,6 @@ def test_fold(raw, folded):
 
 
 def test_quote_matching_is_case_sensitive(registry):
-    from sim.registry import find_quote
-
     assert find_quote(Citation("001_f8f6fde0ab2d2db7.txt", CARNEGIE_QUOTE)) is not None
     assert find_quote(Citation("001_f8f6fde0ab2d2db7.txt", CARNEGIE_QUOTE.upper())) is None
 
