@@ -11,6 +11,7 @@ and their ratio. Targets (issue 3): ratio >= 100x, and 10,000 replicates over
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import time
 from pathlib import Path
@@ -38,15 +39,15 @@ def time_ensemble(scenario, replicates: int, repeat: int) -> float:
 
 
 def time_batch_run(scenario, runs: int) -> float:
+    parameters = {"scenario": [scenario], "replicates": 1, "trace_replicates": 0}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:  # Mesa 3.5 takes seeds as rng=[...]
+        seeds = {"rng": list(range(runs))}
+    else:  # Mesa 3.3: a seed parameter
+        parameters["seed"] = range(runs)
+        seeds = {"iterations": 1}
     start = time.perf_counter()
-    mesa.batch_run(
-        BalancingModel,
-        parameters={"scenario": [scenario], "replicates": 1, "seed": range(runs), "trace_replicates": 0},
-        iterations=1,
-        max_steps=scenario.end_year - scenario.start_year,
-        number_processes=1,
-        display_progress=False,
-    )
+    mesa.batch_run(BalancingModel, parameters=parameters, max_steps=scenario.end_year - scenario.start_year,
+                   number_processes=1, display_progress=False, **seeds)
     return time.perf_counter() - start
 
 

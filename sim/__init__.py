@@ -7,12 +7,30 @@ The public API::
     result = sim.run(scenario, replicates=1000, seed=1)
     result.timeseries, result.summary, result.events
     result.save("results/baseline/my-run")
+
+Names are imported on first use, so that ``sim params`` and ``sim validate``
+start without loading Mesa and pandas.
 """
 
-from sim.api import load_scenario, run
-from sim.errors import ScenarioError
-from sim.model import BalancingModel
-from sim.results import Result
-from sim.scenario import Scenario
+from importlib import import_module
 
-__all__ = ["load_scenario", "run", "ScenarioError", "BalancingModel", "Result", "Scenario"]
+_EXPORTS = {
+    "load_scenario": "sim.api",
+    "run": "sim.api",
+    "ScenarioError": "sim.errors",
+    "BalancingModel": "sim.model",
+    "Result": "sim.results",
+    "Scenario": "sim.scenario",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -76,7 +76,8 @@ class BalancingModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
 
-        self.scenario = scenario
+        # Not `self.scenario`: Mesa 3.5 models have a `scenario` property of their own.
+        self.balancing_scenario = scenario
         self.params: dict[str, float] = params
         self.base_year = int(params["model.base_year"])
         self.start_year = scenario.start_year if scenario is not None else self.base_year

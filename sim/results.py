@@ -15,11 +15,12 @@ import os
 import platform
 import shutil
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -146,24 +147,10 @@ class Result:
         }
 
     def save(self, folder: str | Path, plots: bool = True) -> Path:
-        """Write the run folder atomically: it appears complete, or not at all.
-
-        Everything is written into a hidden sibling folder which is renamed into
-        place at the end; on any error or interruption the sibling is removed.
-        """
-        folder = Path(folder)
-        if folder.exists():
-            raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
-        try:
-            staging.mkdir()
+        """Write the run folder atomically: it appears complete, or not at all."""
+        with atomic_folder(folder) as staging:
             self._write(staging, plots)
-            os.rename(staging, folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return folder
+        return Path(folder)
 
     def _write(self, target: Path, plots: bool) -> None:
         self.timeseries.to_csv(target / "timeseries.csv", index=False)
@@ -201,6 +188,28 @@ class Result:
         return cls(scenario=manifest["scenario"], seed=manifest["seed"], replicates=manifest["replicates"],
                    timeseries=timeseries, trace=trace, parameters=manifest["parameters"],
                    started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"])
+
+
+@contextmanager
+def atomic_folder(folder: str | Path) -> Iterator[Path]:
+    """Yield a hidden staging sibling of ``folder``; rename it into place when the block ends.
+
+    On any error or interruption (Ctrl-C included) the staging folder is removed,
+    so ``folder`` appears complete or not at all. An existing ``folder`` is refused.
+    """
+    folder = Path(folder)
+    if folder.exists():
+        raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+        yield staging
+        os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _json_default(value: Any) -> Any:
