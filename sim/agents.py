@@ -103,11 +103,10 @@ class Minsk(BalancingAgent):
         """
         p, m, n = self.p, self.model, self.replicates
         alignment_after = np.clip(self.alignment[:, None] + p["minsk.alignment_step"] * THREE_WAY[None, :], -1, 1)
-        russia_slump = np.maximum(0.0, p["world.russia_trend_growth"] - m.world.russia_growth)
         return {
             "subsidy_ties": _directional(-p["minsk.weight_subsidy"] * m.moscow.subsidy_pct_gdp / 10.0),
             "trade_dependence": _directional(-p["minsk.weight_trade_dependence"] * m.economy.russia_trade_share),
-            "russia_slump": _directional(p["minsk.weight_russia_slump"] * russia_slump),
+            "russia_slump": _directional(p["minsk.weight_russia_slump"] * m.world.russia_slump()),
             "sovereignty": _directional(p["minsk.weight_sovereignty"] * m.moscow.integration_pressure),
             "sanctions_relief": _directional(p["minsk.weight_sanctions_relief"] * m.brussels.sanctions_level),
             "eu_offer": _directional(p["minsk.weight_eu_engagement"] * m.brussels.eu_engagement),
@@ -203,7 +202,7 @@ class Moscow(BalancingAgent):
         cost = np.broadcast_to(-p["moscow.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy()
         return {
             "russian_economy": _directional(p["moscow.weight_russian_economy"]
-                                            * (m.world.russia_growth - p["world.russia_trend_growth"])),
+                                            * (m.world.russia_growth - m.world.russia_normal_growth())),
             "subsidy_burden": _directional(-p["moscow.weight_subsidy_cost"] * self.subsidy_pct_gdp / 10.0),
             "keep_ally": _directional(np.full(n, p["moscow.weight_keep_ally"])),
             "liberalization": _directional(-p["moscow.weight_liberalization"] * self.liberalization()),

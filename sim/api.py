@@ -12,13 +12,21 @@ Bad input raises :class:`sim.ScenarioError`, whose message is the one line the C
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from sim.compare import default_years, difference_table, format_table
+from sim.compare import notes as compare_notes
 
 from sim.errors import ScenarioError
 from sim.model import BalancingModel
 from sim.registry import load_registry, load_sources
-from sim.results import Result, now
+from sim.results import SCHEMA_VERSION, Result, atomic_folder, now
 from sim.scenario import Scenario
 from sim.scenario import load_scenario as _load_scenario
 
@@ -93,4 +101,59 @@ def parameter_sources(scenario: Scenario) -> dict[str, dict[str, Any]]:
     return table
 
 
-__all__ = ["load_scenario", "run", "Result", "Scenario", "ScenarioError", "BalancingModel"]
+def load_or_run(item: str | Path, replicates: int | None = None, registry=None) -> Result:
+    """A run folder is read; a scenario file is run (with ``replicates`` if given)."""
+    item = Path(item)
+    if item.is_dir():
+        return Result.load(item)
+    scenario = _load_scenario(item, registry=registry)
+    return run(scenario, replicates=replicates)
+
+
+@dataclass
+class Comparison:
+    """Several results side by side: the difference table, notes, and overlay plots on save."""
+
+    results: list[Result]
+    table: pd.DataFrame
+    notes: list[str]
+
+    def text(self) -> str:
+        return format_table(self.table)
+
+    def save(self, folder: str | Path | None = None) -> Path:
+        """Write ``difference.csv``, ``notes.txt``, ``manifest.json`` and ``plots/`` atomically."""
+        from sim.plots import plot_compare  # a reader of result tables, imported only when drawing
+
+        names = "-vs-".join(r.name for r in self.results)
+        folder = Path(folder) if folder else Path("results") / "compare" / f"{names}-{datetime.now():%Y%m%d-%H%M%S}"
+        with atomic_folder(folder) as staging:
+            self.table.to_csv(staging / "difference.csv", index=False, float_format="%.6g")
+            (staging / "notes.txt").write_text("".join(f"{n}\n" for n in self.notes), encoding="utf-8")
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "compared": [{"name": r.name, "title": r.scenario.get("title"), "seed": r.seed,
+                              "replicates": r.replicates, "years": [r.years[0], r.years[-1]]}
+                             for r in self.results],
+                "notes": self.notes,
+                "created": now(),
+            }
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            plot_compare(self.results, staging / "plots")
+        return folder
+
+
+def compare(inputs, years: list[int] | None = None, replicates: int | None = None, registry=None) -> Comparison:
+    """Compare scenario files (run first) and/or run folders."""
+    results = [load_or_run(item, replicates=replicates, registry=registry) for item in inputs]
+    if years is not None:
+        common = set.intersection(*(set(r.years) for r in results))
+        missing = [y for y in years if y not in common]
+        if missing:
+            raise ScenarioError("--years", f"year(s) {', '.join(map(str, missing))} not covered by every input; "
+                                           f"common years: {min(common)}-{max(common)}")
+    table = difference_table(results, years=years or default_years(results))
+    return Comparison(results, table, compare_notes(results))
+
+
+__all__ = ["load_scenario", "run", "compare", "Comparison", "Result", "Scenario", "ScenarioError", "BalancingModel"]

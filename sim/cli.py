@@ -146,6 +146,120 @@ def validate(ctx: click.Context, files: tuple[Path, ...], overrides: dict[str, f
 # --------------------------------------------------------------------------- run and analysis commands
 # The lead adds `sim run` and further commands here, as @cli.command() functions.
 
+HEADLINE_OUTPUTS = ("alignment", "russia_trade_share", "sanctions_level", "subsidy_pct_gdp", "unrest", "gdp_growth")
+PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to need a progress bar
+
+
+@cli.command()
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(path_type=Path))
+@click.option("--replicates", type=int, default=None, help="Number of worlds (default: the scenario's).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
+@click.option("--end-year", type=int, default=None, help="Last simulated year (default: the scenario's).")
+@SET_OPTION
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Run folder to write (default: results/<scenario name>/<run id>/).")
+@click.option("--no-plots", is_flag=True, help="Write the tables only.")
+@click.pass_context
+def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: int | None,
+        end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool) -> None:
+    """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots)."""
+    from sim import api
+    from sim.results import run_id
+
+    scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
+    changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if v is not None}
+    scenario = scenario.replace(**changes) if changes else scenario
+    folder = out or Path("results") / scenario.name / run_id(scenario.seed)
+    if folder.exists():
+        raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it",
+                            key="--out")
+    try:
+        with _progress(scenario) as progress:
+            result = api.run(scenario, progress=progress)
+        result.save(folder, plots=not no_plots)
+    except KeyboardInterrupt:
+        click.echo("interrupted: no run folder was written", err=True)
+        ctx.exit(130)
+    click.echo(_headline_table(result))
+    click.echo(f"\nrun folder: {folder}")
+
+
+def _progress(scenario):
+    """A progress bar over simulated years for long runs in a terminal; silent in pipes and CI."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar():
+        years = scenario.end_year - scenario.start_year
+        if scenario.replicates * max(years, 1) < PROGRESS_MIN_WORK or not sys.stderr.isatty():
+            yield None
+            return
+        from tqdm import tqdm
+
+        with tqdm(total=years, desc=f"{scenario.name}", unit="year", file=sys.stderr, leave=False) as pbar:
+            def update(done: int, total: int) -> None:
+                pbar.n = done
+                pbar.refresh()
+            yield update
+
+    return bar()
+
+
+def _headline_table(result) -> str:
+    """Median [p05, p95] of the headline outputs at the start, middle and end years."""
+    years = result.years
+    shown = sorted({years[0], years[len(years) // 2], years[-1]})
+    summary = result.summary.set_index(["output", "year"])
+    header = f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]"
+    lines = [header, f"{'output':<22}" + "".join(f"{y:>24}" for y in shown)]
+    for output in HEADLINE_OUTPUTS:
+        cells = []
+        for year in shown:
+            row = summary.loc[(output, year)]
+            cells.append(f"{_short(row.p50)} [{_short(row.p05)}, {_short(row.p95)}]")
+        lines.append(f"{output:<22}" + "".join(f"{c:>24}" for c in cells))
+    return "\n".join(lines)
+
+
+def _short(value: float) -> str:
+    return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="A B [C ...]", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Comparison folder to write (default: results/compare/<names>-<time>/).")
+@click.option("--years", default=None, metavar="Y1,Y2,...", help="Years for the difference table.")
+@click.option("--replicates", type=int, default=None, help="Replicates for scenario files (default: theirs).")
+@click.pass_context
+def compare(ctx: click.Context, inputs: tuple[Path, ...], out: Path | None, years: str | None,
+            replicates: int | None) -> None:
+    """Compare scenarios (YAML files, run first) or existing run folders: overlay plots and a difference table."""
+    from sim import api
+
+    if len(inputs) < 2:
+        raise ScenarioError("sim compare", "give at least two scenarios or run folders to compare")
+    chosen_years = _parse_years(years)
+    try:
+        comparison = api.compare(inputs, years=chosen_years, replicates=replicates, registry=registry_from(ctx))
+        folder = comparison.save(out)
+    except KeyboardInterrupt:
+        click.echo("interrupted: no comparison folder was written", err=True)
+        ctx.exit(130)
+    for note in comparison.notes:
+        click.echo(f"note: {note}")
+    click.echo(comparison.text())
+    click.echo(f"\ncomparison folder: {folder}")
+
+
+def _parse_years(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ScenarioError("--years", f"expected years separated by commas, e.g. 2016,2020,2025; got '{text}'") from None
+
 
 # --------------------------------------------------------------------------- entry point
 

@@ -31,6 +31,14 @@ class World:
         p = self.p
         return (year - p["world.election_reference_year"]) % p["world.election_cycle_years"] == 0
 
+    def russia_normal_growth(self) -> float:
+        """Russia's normal growth: its trend less the lasting drag of Western sanctions on Russia."""
+        return self.p["world.russia_trend_growth"] - self.p["world.russia_sanctions_drag"]
+
+    def russia_slump(self) -> np.ndarray:
+        """Growth points by which Russia falls short of its normal growth."""
+        return np.maximum(0.0, self.russia_normal_growth() - self.russia_growth)
+
     def update(self, year: int, rng: np.random.Generator) -> None:
         """Draw this year's drivers.
 
@@ -48,7 +56,7 @@ class World:
                               + p["world.russia_oil_elasticity"] * np.log(self.oil_price / p["world.oil_price_reference"])
                               - p["world.russia_sanctions_drag"]
                               + p["world.russia_growth_volatility"] * rng.standard_normal(n))
-        self.ukraine_war = np.full(n, int(p["world.ukraine_war"]), dtype=np.int64)
+        self.ukraine_war = np.full(n, int(p["world.ukraine_war_ongoing"]), dtype=np.int64)
         self.china_investment = np.full(n, p["world.china_investment_pct_gdp"], dtype=float)
         self.election = np.full(n, int(self.is_election_year(year)), dtype=np.int64)
         years_since_base = year - p["model.base_year"]
@@ -136,7 +144,7 @@ class Economy:
         d_align = minsk.alignment - ref["alignment"]
         d_sanctions = brussels.sanctions_level - ref["sanctions"]
         war = world.ukraine_war
-        russia_slump = np.maximum(0.0, p["world.russia_trend_growth"] - world.russia_growth)
+        russia_slump = world.russia_slump()
         log_weight = np.zeros_like(self.shares)
         log_weight[:, 0] = (-p["trade.alignment_sensitivity"] * d_align
                             + p["trade.sanctions_sensitivity"] * d_sanctions

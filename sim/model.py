@@ -78,6 +78,7 @@ class BalancingModel(mesa.Model):
 
         # Not `self.scenario`: Mesa 3.5 models have a `scenario` property of their own.
         self.balancing_scenario = scenario
+        self.registry = registry
         self.params: dict[str, float] = params
         self.base_year = int(params["model.base_year"])
         self.start_year = scenario.start_year if scenario is not None else self.base_year
@@ -104,9 +105,9 @@ class BalancingModel(mesa.Model):
         self.minsk = Minsk(self)
         self.moscow = Moscow(self)
         self.brussels = Brussels(self)
-        self.regime_security = Society.regime_security(self.params, self.minsk)
         self._apply_state_jolts(self.year, prefix="world.")
         self._apply_state_jolts(self.year, exclude_prefix="world.")
+        self.regime_security = Society.regime_security(self.params, self.minsk)
 
         years = self.end_year - self.base_year + 1
         self.history = {name: np.empty((years, self.replicates)) for name in OUTPUTS}
@@ -150,7 +151,10 @@ class BalancingModel(mesa.Model):
                     self.params[pid] = float(value)
             for pid, delta in event.add.items():
                 if pid in self.params:
-                    self.params[pid] += float(delta)
+                    # A sum of deltas may leave the allowed domain: keep it inside, as jolts are.
+                    spec = self.registry[pid]
+                    value = min(max(self.params[pid] + float(delta), spec.domain_low), spec.domain_high)
+                    self.params[pid] = float(round(value)) if spec.integer else value
 
     def _apply_state_jolts(self, year: int, prefix: str = "", exclude_prefix: str | None = None) -> None:
         """Jolt agent or world state by id (``minsk.unrest``, ``world.oil_price`` ...) for this year only."""

@@ -65,7 +65,7 @@ events:
     set: {minsk.unrest: 0.9}
     note: protests
   - year: 2019
-    set: {world.ukraine_war: 1}
+    set: {world.ukraine_war_ongoing: 1}
     note: the war switched on from 2019
 """)
     model = BalancingModel(load_scenario(path), replicates=300, seed=1).run()
