@@ -112,6 +112,8 @@ class Minsk(BalancingAgent):
             "eu_offer": _directional(p["minsk.weight_eu_engagement"] * m.brussels.eu_engagement),
             "war_loyalty": _directional(-p["minsk.weight_war_loyalty"] * m.world.ukraine_war),
             "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
+            "release_cost": _only(2, -p["minsk.weight_release_cost"]
+                                  * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
             "balance_preference": -p["minsk.balance_preference"] * alignment_after**2,
             "inertia": np.broadcast_to(-p["minsk.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy(),
         }

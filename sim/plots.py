@@ -1,0 +1,519 @@
+"""Figures of a run and of a comparison, drawn from the result tables only.
+
+    from sim.plots import plot_run, plot_compare
+    plot_run(result, Path("results/my_run/plots"))          # fan charts, trade shares, events, overview
+    plot_compare([baseline, war], Path("results/compare"))  # one overlay figure per key output
+
+Every figure is written as PNG (150 dpi) and SVG (text kept as text, so it can
+be searched and edited). This module reads ``result.summary``,
+``result.events``, ``result.scenario`` (title and events), ``result.seed`` and
+``result.replicates`` and nothing else; it never imports the model. Figures are
+built on Matplotlib's Agg canvas without pyplot, so nothing is left open and the
+caller's backend is untouched.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision
+deficiencies); lines also differ in style and markers so that figures survive a
+greyscale printer. Fonts are 10 pt or larger for a projector.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MultipleLocator
+
+from sim.compare import unique_names
+from sim.variables import OUTPUTS
+
+# Outputs that get a fan chart of their own, in this order.
+KEY_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct_gdp", "eu_engagement",
+               "integration_pressure", "repression", "political_prisoners", "unrest", "gdp_growth",
+               "regime_security"]
+# The 2x3 overview panel; sanctions_level is drawn as its mean (a 0/1/2 level has a jumpy median).
+OVERVIEW_OUTPUTS = ["alignment", "russia_trade_share", "sanctions_level", "unrest", "subsidy_pct_gdp",
+                    "gdp_growth"]
+
+# Okabe-Ito colours.
+BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
+    "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+FAN_COLOUR = BLUE
+EVENT_COLOUR = "#333333"
+ELECTION_COLOUR = "#B0B0B0"
+SCENARIO_STYLES = [(BLUE, "-"), (VERMILLION, "--"), (GREEN, "-."), (PURPLE, ":"), (ORANGE, "-"),
+                   (SKY, "--"), (BLACK, "-."), (YELLOW, ":")]
+
+TRADE_PARTNERS = [  # bottom to top of the stack
+    ("russia_trade_share", "Russia", VERMILLION),
+    ("eu_trade_share", "EU", BLUE),
+    ("ukraine_trade_share", "Ukraine", YELLOW),
+    ("china_trade_share", "China", PURPLE),
+    ("other_trade_share", "rest of the world", "#C8C8C8"),
+]
+EVENT_SERIES = [  # (event id in events table, colour, line style, marker)
+    ("sanctions_any", BLUE, "-", "o"),
+    ("sanctions_broad", SKY, "--", "s"),
+    ("crackdown", VERMILLION, "-", "^"),
+    ("prisoner_release", GREEN, "-.", "D"),
+    ("sanctions_eased", ORANGE, ":", "v"),
+]
+EVENT_LABELS = {
+    "sanctions_any": "EU sanctions in force (level ≥ 1)",
+    "sanctions_broad": "broad EU sanctions (level 2)",
+    "crackdown": "Minsk cracks down",
+    "prisoner_release": "Minsk releases political prisoners",
+    "sanctions_eased": "EU eases sanctions",
+}
+# Short panel titles; a figure of its own is titled with the output's full meaning.
+SHORT_TITLES = {
+    "alignment": "Foreign-policy alignment",
+    "russia_trade_share": "Russia's share of trade",
+    "eu_trade_share": "EU's share of trade",
+    "sanctions_level": "EU sanctions level (mean)",
+    "unrest": "Street unrest",
+    "subsidy_pct_gdp": "Russian subsidy and loans",
+    "gdp_growth": "Belarus GDP growth",
+    "regime_security": "Regime security",
+}
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 12,
+    "axes.titlesize": 14,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+    "figure.titlesize": 16,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.8,
+    "axes.axisbelow": True,
+    "savefig.dpi": 150,
+    "savefig.facecolor": "white",
+    "svg.fonttype": "none",         # keep text as text in SVG: searchable, editable
+    "svg.hashsalt": "balancing-act",  # reproducible SVG ids
+}
+CAPTION_SIZE = 10
+EVENT_LABEL_SIZE = 10
+DPI = 150
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def plot_run(result: Any, folder: Path) -> list[Path]:
+    """Draw every figure of one run into ``folder`` (created) as PNG and SVG; return the files written.
+
+    Files: ``fan_<output>`` for each of :data:`KEY_OUTPUTS` present in the summary,
+    ``trade_shares``, ``event_probabilities`` and ``overview``, each ``.png`` and ``.svg``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = result.summary
+    events = _scenario_events(result)
+    elections = _election_years(result.events)
+    caption = _caption(result)
+    written: list[Path] = []
+    with matplotlib.rc_context(STYLE):
+        for output in KEY_OUTPUTS:
+            if output not in set(summary["output"]):
+                continue
+            written += _fan_figure(summary, output, events, elections, caption, folder)
+        if all(o in set(summary["output"]) for o, _, _ in TRADE_PARTNERS):
+            written += _trade_figure(summary, events, _caption(result, "mean shares, normalized to 100%"), folder)
+        written += _event_figure(result.events, events, elections, _caption(result, "yearly probabilities"),
+                                 folder)
+        written += _overview_figure(result, summary, events, elections, caption, folder)
+    return written
+
+
+def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | None = None) -> list[Path]:
+    """Overlay the scenarios: one figure per output (``compare_<output>.png`` and ``.svg``) in ``folder``.
+
+    Each scenario is its median line and 50% band in its own colour and line style, on shared
+    axes over the union of the scenarios' years; the caption lists each scenario's seed and
+    replicate count. ``outputs`` defaults to :data:`KEY_OUTPUTS`.
+    """
+    results = list(results)
+    if not results:
+        raise ValueError("plot_compare needs at least one result")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    outputs = list(KEY_OUTPUTS if outputs is None else outputs)
+    names = unique_names(results)
+    styles = [SCENARIO_STYLES[i % len(SCENARIO_STYLES)] for i in range(len(results))]
+    elections = sorted(set().union(*(_election_years(r.events) for r in results)))
+    caption = _wrap(" · ".join(f"{n}: seed {r.seed}, {r.replicates} replicates" for n, r in zip(names, results))
+                    + " · median line and 50% band")
+    # The same event in several scenarios (same year and note) is drawn once, in grey.
+    drawn: dict[tuple[int, str], list[int]] = {}
+    for i, result in enumerate(results):
+        for year, note in _scenario_events(result):
+            drawn.setdefault((year, note), []).append(i)
+    first_year = min(min(_years(r.summary)) for r in results)
+    last_year = max(max(_years(r.summary)) for r in results)
+
+    written: list[Path] = []
+    with matplotlib.rc_context(STYLE):
+        for output in outputs:
+            tables = [_table(r.summary, output) for r in results]
+            if all(t.empty for t in tables):
+                continue
+            fig, ax = _figure((10, 6.2))
+            _shade_elections(ax, elections)
+            handles = []
+            for name, table, (colour, style) in zip(names, tables, styles):
+                if table.empty:
+                    continue
+                _fan(ax, table, colour, bands=("50",), linestyle=style)
+                handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=2.4, label=name))
+            for (year, note), members in drawn.items():
+                colour = styles[members[0]][0] if len(members) == 1 else EVENT_COLOUR
+                _mark_event(ax, year, note, colour, (first_year, last_year))
+            ax.set_xlim(first_year, last_year)
+            _format_axis(ax, output)
+            ax.set_title(_title(output))
+            handles += _context_handles(elections, bool(drawn))
+            _legend_below(ax, handles)
+            fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+            written += _save(fig, folder, f"compare_{output}", caption)
+    return written
+
+
+# --------------------------------------------------------------------------- figures of one run
+
+
+def _fan_figure(summary, output, events, elections, caption, folder) -> list[Path]:
+    table = _table(summary, output)
+    fig, ax = _figure((10, 6.2))
+    _shade_elections(ax, elections)
+    _fan(ax, table, FAN_COLOUR)
+    span = (table.index.min(), table.index.max())
+    for year, note in events:
+        _mark_event(ax, year, note, EVENT_COLOUR, span)
+    ax.set_xlim(*span)
+    _format_axis(ax, output)
+    ax.set_title(_title(output))
+    handles = [Line2D([], [], color=FAN_COLOUR, linewidth=2.4, label="median"),
+               Patch(facecolor=FAN_COLOUR, alpha=0.45, label="50% of worlds"),
+               Patch(facecolor=FAN_COLOUR, alpha=0.18, label="90% of worlds")]
+    handles += _context_handles(elections, _any_in(events, span))
+    _legend_below(ax, handles)
+    fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+    return _save(fig, folder, f"fan_{output}", caption)
+
+
+def _trade_figure(summary, events, caption, folder) -> list[Path]:
+    means = pd.DataFrame({label: _table(summary, output)["mean"] for output, label, _ in TRADE_PARTNERS})
+    shares = means.div(means.sum(axis=1), axis=0)
+    years = shares.index.to_numpy()
+    fig, ax = _figure((10, 6.2))
+    ax.stackplot(years, *(shares[label].to_numpy() for _, label, _ in TRADE_PARTNERS),
+                 labels=[label for _, label, _ in TRADE_PARTNERS],
+                 colors=[colour for _, _, colour in TRADE_PARTNERS], edgecolor="white", linewidth=0.6)
+    span = (years.min(), years.max())
+    # Name each band at its right end, where it is wide enough.
+    last = shares.iloc[-1]
+    bottom = 0.0
+    for _, label, colour in TRADE_PARTNERS:
+        height = float(last[label])
+        if height >= 0.06:
+            ax.text(span[1] - 0.15, bottom + height / 2, f"{label} {height:.0%}", ha="right", va="center",
+                    fontsize=11, color="white" if colour in (VERMILLION, BLUE, PURPLE) else "black",
+                    fontweight="bold")
+        bottom += height
+    for year, note in events:
+        _mark_event(ax, year, note, "black", span, label_box=True)
+    ax.set_xlim(*span)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of Belarus's foreign trade")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    _year_ticks(ax, span)
+    ax.grid(False)
+    ax.set_title("Who Belarus trades with (mean share of total trade, all worlds)")
+    handles = [Patch(facecolor=colour, label=label) for _, label, colour in TRADE_PARTNERS]
+    if _any_in(events, span):
+        handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1.4, label="scenario event"))
+    _legend_below(ax, handles)
+    fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+    return _save(fig, folder, "trade_shares", caption)
+
+
+def _event_figure(event_table, events, elections, caption, folder) -> list[Path]:
+    fig, ax = _figure((10, 6.2))
+    _shade_elections(ax, elections)
+    handles = []
+    years = _years(event_table)
+    for event, colour, style, marker in EVENT_SERIES:
+        rows = event_table[event_table["event"] == event].sort_values("year")
+        if rows.empty:
+            continue
+        (line,) = ax.plot(rows["year"], rows["probability"], color=colour, linestyle=style, marker=marker,
+                          markersize=6, linewidth=2.2, label=EVENT_LABELS.get(event, str(rows["meaning"].iloc[0])))
+        handles.append(line)
+    span = (min(years), max(years)) if years else (0, 1)
+    for year, note in events:
+        _mark_event(ax, year, note, EVENT_COLOUR, span)
+    ax.set_xlim(*span)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    _year_ticks(ax, span)
+    ax.set_ylabel("share of worlds in which it happens")
+    ax.set_xlabel("year")
+    ax.set_title("How likely is each event, year by year?")
+    handles += _context_handles(elections, _any_in(events, span))
+    _legend_below(ax, handles, ncol=2)
+    fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+    return _save(fig, folder, "event_probabilities", caption)
+
+
+def _overview_figure(result, summary, events, elections, caption, folder) -> list[Path]:
+    fig = Figure(figsize=(15, 8.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 3, sharex=True)
+    present = set(summary["output"])
+    span = None
+    for ax, output in zip(axes.flat, OVERVIEW_OUTPUTS):
+        if output not in present:
+            ax.set_visible(False)
+            continue
+        table = _table(summary, output)
+        span = (table.index.min(), table.index.max())
+        _shade_elections(ax, elections)
+        if output == "sanctions_level":
+            ax.plot(table.index, table["mean"], color=FAN_COLOUR, linewidth=2.4, marker="o", markersize=4)
+        else:
+            _fan(ax, table, FAN_COLOUR)
+        for year, note in events:
+            _mark_event(ax, year, None, EVENT_COLOUR, span)
+        ax.set_xlim(*span)
+        _format_axis(ax, output, compact=True)
+        ax.set_title(SHORT_TITLES.get(output, _humanize(output)), fontsize=13)
+        _year_ticks(ax, span, compact=True)
+    for ax in axes[-1]:
+        ax.set_xlabel("year")
+    title = str((result.scenario or {}).get("title") or result.name)
+    handles = [Line2D([], [], color=FAN_COLOUR, linewidth=2.4, label="median (sanctions: mean)"),
+               Patch(facecolor=FAN_COLOUR, alpha=0.45, label="50% of worlds"),
+               Patch(facecolor=FAN_COLOUR, alpha=0.18, label="90% of worlds")]
+    handles += _context_handles(elections, span is not None and _any_in(events, span))
+    # The scenario title heads the legend at the top (a suptitle and an outside legend would collide).
+    legend = fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False,
+                        handlelength=2.4, title=_wrap(title, 110), title_fontsize=16)
+    legend.get_title().set_fontweight("bold")
+    lines = [caption]
+    shown = [f"{year} {note.rstrip('.')}" for year, note in events if span and span[0] <= year <= span[1]]
+    if shown:
+        lines.append(_wrap("dashed lines: " + "; ".join(shown), 170))
+    fig.supxlabel("\n".join(lines), fontsize=CAPTION_SIZE, color="#444444")
+    return _save(fig, folder, "overview", caption)
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def _fan(ax, table: pd.DataFrame, colour: str, bands: Sequence[str] = ("90", "50"),
+         linestyle: str = "-") -> None:
+    """The fan: 90% band (p05-p95), 50% band (p25-p75) and the median line of one output."""
+    years = table.index.to_numpy()
+    if "90" in bands:
+        ax.fill_between(years, table["p05"], table["p95"], color=colour, alpha=0.18, linewidth=0)
+    if "50" in bands:
+        ax.fill_between(years, table["p25"], table["p75"], color=colour,
+                        alpha=0.45 if "90" in bands else 0.22, linewidth=0)
+    ax.plot(years, table["p50"], color=colour, linewidth=2.4, linestyle=linestyle)
+
+
+def _mark_event(ax, year: int, note: str | None, colour: str, span: tuple[int, int],
+                label_box: bool = False) -> None:
+    """A dashed vertical line at a scenario event, labelled (rotated, at the top) with its year and note."""
+    if not (span[0] <= year <= span[1]):
+        return
+    ax.axvline(year, color=colour, linestyle="--", linewidth=1.4, alpha=0.9, zorder=3)
+    if note is None:
+        return
+    # Near the left edge the label goes right of the line, elsewhere left of it.
+    right = (year - span[0]) < 0.06 * max(span[1] - span[0], 1)
+    ax.text(year, 0.98, f"{year}: {_short(note)}", transform=ax.get_xaxis_transform(),
+            rotation=90, ha="left" if right else "right", va="top", fontsize=EVENT_LABEL_SIZE,
+            color=colour if colour != "black" else "black", zorder=4,
+            bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none",
+                      alpha=0.9 if label_box else 0.75))
+
+
+def _shade_elections(ax, years: Iterable[int]) -> None:
+    for year in years:
+        ax.axvspan(year - 0.5, year + 0.5, color=ELECTION_COLOUR, alpha=0.18, linewidth=0, zorder=0)
+
+
+def _context_handles(elections, has_events: bool) -> list:
+    handles = []
+    if elections:
+        handles.append(Patch(facecolor=ELECTION_COLOUR, alpha=0.35, label="election year"))
+    if has_events:
+        handles.append(Line2D([], [], color=EVENT_COLOUR, linestyle="--", linewidth=1.4,
+                              label="scenario event"))
+    return handles
+
+
+def _legend_below(ax, handles, ncol: int | None = None) -> None:
+    if not handles:
+        return
+    if ncol is None:
+        ncol = len(handles) if len(handles) <= 5 else -(-len(handles) // 2)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11),
+              ncol=ncol, frameon=False, handlelength=2.4)
+
+
+def _format_axis(ax, output: str, compact: bool = False) -> None:
+    """Unit on the y axis, fixed ranges for bounded outputs, integer years on the x axis."""
+    meta = OUTPUTS.get(output)
+    unit = meta.unit if meta else ""
+    _year_ticks(ax, ax.get_xlim(), compact)
+    if not compact:
+        ax.set_xlabel("year")
+    if output == "alignment":
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+        ax.set_yticklabels(["−1", "−0.5", "0", "+0.5", "+1"])
+        ax.axhline(0, color="#666666", linewidth=1.0, zorder=1)
+        ax.set_ylabel("← Russia     alignment     West →" if compact else
+                      "← Russia        alignment index (−1 to +1)        West →")
+        return
+    if output == "sanctions_level":
+        ax.set_ylim(-0.05, 2.05)
+        ax.set_yticks([0, 1, 2])
+        ax.set_yticklabels(["0 none", "1 targeted", "2 broad"])
+        ax.set_ylabel("level (mean of worlds)")
+        return
+    if unit.startswith("share") or unit == "index 0-1":
+        ax.set_ylim(0, 1)
+    elif output == "political_prisoners":
+        ax.set_ylim(bottom=0)
+    if output == "gdp_growth":
+        ax.axhline(0, color="#666666", linewidth=1.0, zorder=1)
+    ax.set_ylabel(unit)
+
+
+def _year_ticks(ax, span, compact: bool = False) -> None:
+    """Whole years as ticks: every year on short runs, else every 2 (every 5 in small panels), on round years."""
+    length = span[1] - span[0]
+    step = 1 if length <= 8 else (5 if compact and length > 10 else 2)
+    if not compact and length > 20:
+        step = 5
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_minor_locator(MultipleLocator(1))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
+
+
+def _title(output: str) -> str:
+    meta = OUTPUTS.get(output)
+    if meta is None:
+        return _humanize(output)
+    meaning = meta.meaning
+    if not meaning[:1].isalpha():  # e.g. alignment's "-1 full integration with Russia, ..."
+        meaning = f"{_humanize(output)}: {meaning}"
+    meaning = meaning[:1].upper() + meaning[1:]
+    if len(meaning) <= 70:
+        return meaning
+    # Long titles go on two lines of about equal length, broken after a comma where there is one.
+    commas = [i for i in range(len(meaning)) if meaning.startswith(", ", i)]
+    if commas:
+        i = min(commas, key=lambda c: abs(c - len(meaning) / 2))
+        if abs(i - len(meaning) / 2) < len(meaning) / 4:
+            return meaning[: i + 1] + "\n" + meaning[i + 2:]
+    return "\n".join(textwrap.wrap(meaning, len(meaning) // 2 + 10))
+
+
+# --------------------------------------------------------------------------- table helpers
+
+
+def _table(summary: pd.DataFrame, output: str) -> pd.DataFrame:
+    """One output's rows of the summary, indexed by year."""
+    rows = summary[summary["output"] == output]
+    return rows.drop(columns="output").drop_duplicates("year").set_index("year").sort_index()
+
+
+def _years(table: pd.DataFrame) -> list[int]:
+    return sorted(int(y) for y in table["year"].unique())
+
+
+def _election_years(event_table: pd.DataFrame) -> list[int]:
+    rows = event_table[(event_table["event"] == "election") & (event_table["probability"] >= 1 - 1e-9)]
+    return sorted(int(y) for y in rows["year"])
+
+
+def _scenario_events(result) -> list[tuple[int, str]]:
+    out = []
+    for event in (result.scenario or {}).get("events") or []:
+        if isinstance(event, dict) and "year" in event:
+            out.append((int(event["year"]), str(event.get("note") or "scenario event")))
+    return out
+
+
+def _any_in(events, span) -> bool:
+    return any(span[0] <= year <= span[1] for year, _ in events)
+
+
+def _caption(result, shows: str = "median, 50% and 90% bands") -> str:
+    """``<scenario title> · seed <seed> · <replicates> replicates · <what the figure shows>``."""
+    title = str((result.scenario or {}).get("title") or result.name)
+    return _wrap(f"{title} · seed {result.seed} · {result.replicates} replicates · {shows}")
+
+
+def _short(note: str, limit: int = 34) -> str:
+    """The first words of a note, at most ``limit`` characters."""
+    note = " ".join(note.split())
+    if len(note) <= limit:
+        return note
+    cut = note[: limit - 1].rsplit(" ", 1)[0]
+    if cut.count("(") > cut.count(")"):  # do not leave a parenthesis open
+        cut = cut[: cut.rindex("(")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _humanize(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _wrap(text: str, width: int = 125) -> str:
+    """Wrap to ``width`` characters, breaking at " · " separators where possible."""
+    lines: list[str] = []
+    for part in text.split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines += textwrap.wrap(part, width) or [part]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- figure lifecycle
+
+
+def _figure(size: tuple[float, float]):
+    """A pyplot-free figure on the Agg canvas, with constrained layout."""
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _save(fig: Figure, folder: Path, stem: str, description: str) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg``, then release the figure."""
+    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+    try:
+        fig.savefig(paths[0], dpi=DPI, metadata={"Title": stem, "Description": description})
+        fig.savefig(paths[1], metadata={"Title": stem, "Description": description, "Date": None})
+    finally:
+        fig.clear()
+    return paths

@@ -1,0 +1,113 @@
+"""Figures: every file is written, PNGs are real images, event lines and captions are there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+import sim
+from sim.plots import KEY_OUTPUTS, plot_compare, plot_run
+
+RUN_STEMS = [f"fan_{o}" for o in KEY_OUTPUTS] + ["trade_shares", "event_probabilities", "overview"]
+
+
+@pytest.fixture(scope="module")
+def unrest():
+    return sim.run("scenarios/unrest_shock.yaml", replicates=40, end_year=2023)
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return sim.run("scenarios/baseline.yaml", replicates=50, end_year=2022)
+
+
+@pytest.fixture(scope="module")
+def run_plots(unrest, tmp_path_factory):
+    import matplotlib.pyplot as plt
+
+    open_before = plt.get_fignums()
+    folder = tmp_path_factory.mktemp("plots") / "run"
+    written = plot_run(unrest, folder)
+    return folder, written, open_before, plt.get_fignums()
+
+
+def _check_png(path: Path) -> None:
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 300 and image.shape[1] > 300
+    assert float(np.std(image)) > 0, f"{path.name} is blank"
+
+
+def test_plot_run_writes_every_png_and_svg(run_plots):
+    folder, written, _, _ = run_plots
+    expected = {folder / f"{stem}.{ext}" for stem in RUN_STEMS for ext in ("png", "svg")}
+    assert set(written) == expected
+    assert len(written) == len(expected)
+    for path in expected:
+        assert path.is_file() and path.stat().st_size > 1000, path.name
+    for stem in RUN_STEMS:
+        _check_png(folder / f"{stem}.png")
+
+
+def test_alignment_fan_marks_the_scenario_event_and_has_caption(run_plots, unrest):
+    folder, *_ = run_plots
+    svg = (folder / "fan_alignment.svg").read_text(encoding="utf-8")
+    note = unrest.scenario["events"][0]["note"]
+    first_words = " ".join(note.split()[:3])  # "Mass protests around"
+    assert first_words in svg
+    assert "2020" in svg
+    assert f"seed {unrest.seed}" in svg and f"{unrest.replicates} replicates" in svg
+    assert "Russia" in svg and "West" in svg  # direction hints on the alignment axis
+    assert "election year" in svg  # elections shaded and named in the legend
+
+
+def test_overview_lists_events_and_event_chart_has_probabilities(run_plots):
+    folder, *_ = run_plots
+    overview = (folder / "overview.svg").read_text(encoding="utf-8")
+    assert "Mass protests around" in overview
+    events = (folder / "event_probabilities.svg").read_text(encoding="utf-8")
+    for label in ("Minsk cracks down", "EU eases sanctions", "broad EU sanctions"):
+        assert label in events
+
+
+def test_plot_run_leaves_no_open_figures(run_plots):
+    _, _, open_before, open_after = run_plots
+    assert open_after == open_before
+
+
+def test_plot_compare_overlays_scenarios_with_different_horizons(baseline, tmp_path):
+    short = sim.run("scenarios/unrest_shock.yaml", replicates=30, end_year=2020)
+    folder = tmp_path / "compare"
+    written = plot_compare([baseline, short], folder, outputs=["alignment", "unrest", "sanctions_level"])
+    expected = {folder / f"compare_{o}.{ext}" for o in ("alignment", "unrest", "sanctions_level")
+                for ext in ("png", "svg")}
+    assert set(written) == expected
+    for path in expected:
+        assert path.stat().st_size > 1000
+    _check_png(folder / "compare_alignment.png")
+    svg = (folder / "compare_unrest.svg").read_text(encoding="utf-8")
+    assert "baseline" in svg and "unrest_shock" in svg
+    assert f"seed {baseline.seed}, 50 replicates" in svg and f"seed {short.seed}, 30 replicates" in svg
+    assert "2022" in svg  # the x axis spans the union of years
+
+
+def test_plot_compare_disambiguates_repeated_names(baseline, tmp_path):
+    written = plot_compare([baseline, baseline], tmp_path, outputs=["unrest"])
+    svg = next(p for p in written if p.suffix == ".svg").read_text(encoding="utf-8")
+    assert "baseline#2" in svg
+
+
+def test_result_save_draws_plots(unrest, tmp_path):
+    folder = unrest.save(tmp_path / "run")
+    assert (folder / "plots" / "overview.png").is_file()
+    assert (folder / "plots" / "fan_alignment.svg").is_file()
+
+
+def test_readers_do_not_import_the_model():
+    import subprocess
+    import sys
+
+    code = "import sys, sim.plots, sim.compare; assert 'sim.model' not in sys.modules, 'model imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
