@@ -12,6 +12,7 @@ Bad input raises :class:`sim.ScenarioError`, whose message is the one line the C
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from sim.errors import ScenarioError
 from sim.model import BalancingModel
 from sim.registry import load_registry, load_sources
 from sim.results import SCHEMA_VERSION, Result, atomic_folder, now
-from sim.scenario import Scenario
+from sim.scenario import Scenario, scenario_from_dict
 from sim.scenario import load_scenario as _load_scenario
 
 
@@ -101,6 +102,56 @@ def parameter_sources(scenario: Scenario) -> dict[str, dict[str, Any]]:
     return table
 
 
+@dataclass
+class Rerun:
+    """A run repeated from its manifest, and how its numbers compare with the original's."""
+
+    original: Result
+    repeated: Result
+    differences: dict[str, int]  # output column -> number of values that differ
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+    def text(self) -> str:
+        values = self.original.timeseries.shape[0] * (self.original.timeseries.shape[1] - 2)
+        if self.matches:
+            return (f"reproduced: all {values:,} values of timeseries.csv match "
+                    f"({self.original.replicates} replicates, seed {self.original.seed})")
+        listed = ", ".join(f"{name} ({count})" for name, count in sorted(self.differences.items()))
+        return f"NOT reproduced: {sum(self.differences.values()):,} of {values:,} values differ: {listed}"
+
+
+def rerun(folder: str | Path) -> Rerun:
+    """Run again from a run folder's manifest alone, with every parameter at its recorded value."""
+    original = Result.load(folder)
+    registry = load_registry()
+    manifest_label = str(Path(folder) / "manifest.json")
+    recorded = {pid: entry["value"] for pid, entry in original.parameters.items()}
+    unknown = sorted(set(recorded) - set(registry))
+    if unknown:
+        raise ScenarioError(manifest_label, f"parameter(s) {', '.join(unknown[:5])} no longer exist in this "
+                                            "version's registry; the run cannot be repeated with this version")
+    scenario_data = dict(original.scenario)
+    scenario_data["parameters"] = recorded
+    scenario = scenario_from_dict(scenario_data, registry, label=manifest_label)
+    repeated = run(scenario, replicates=original.replicates, seed=original.seed)
+    differences = {}
+    theirs, ours = original.timeseries, repeated.timeseries
+    if list(theirs.columns) != list(ours.columns) or len(theirs) != len(ours):
+        differences["(table shape or columns)"] = max(len(theirs), len(ours))
+    else:
+        # Compare as written to CSV, so that "the same numbers" means the same file contents.
+        for column in theirs.columns:
+            a = theirs[column].astype(str).to_numpy()
+            b = pd.read_csv(io.StringIO(ours[[column]].to_csv(index=False)))[column].astype(str).to_numpy()
+            count = int((a != b).sum())
+            if count:
+                differences[column] = count
+    return Rerun(original, repeated, differences)
+
+
 def load_or_run(item: str | Path, replicates: int | None = None, registry=None) -> Result:
     """A run folder is read; a scenario file is run (with ``replicates`` if given)."""
     item = Path(item)
@@ -156,4 +207,4 @@ def compare(inputs, years: list[int] | None = None, replicates: int | None = Non
     return Comparison(results, table, compare_notes(results))
 
 
-__all__ = ["load_scenario", "run", "compare", "Comparison", "Result", "Scenario", "ScenarioError", "BalancingModel"]
+__all__ = ["load_scenario", "run", "rerun", "Rerun", "compare", "Comparison", "Result", "Scenario", "ScenarioError", "BalancingModel"]

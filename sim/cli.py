@@ -11,6 +11,7 @@ for ``--set ID=VALUE`` overrides.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from sim.registry import Registry, fold, load_registry, load_sources, quote_cont
 from sim.scenario import load_scenario, parse_set
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 class _Group(click.Group):
@@ -33,6 +35,9 @@ class _Group(click.Group):
         except ScenarioError as err:
             click.echo(f"error: {err}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see main): commands write atomically
+            click.echo("interrupted: nothing was written", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=_Group)
@@ -261,11 +266,33 @@ def _parse_years(text: str | None) -> list[int] | None:
         raise ScenarioError("--years", f"expected years separated by commas, e.g. 2016,2020,2025; got '{text}'") from None
 
 
+# ---- reliability commands
+
+
+@cli.command()
+@click.argument("folder", metavar="RUN_FOLDER", type=click.Path(path_type=Path))
+@click.pass_context
+def rerun(ctx: click.Context, folder: Path) -> None:
+    """Run again from a run folder's manifest and report whether every number matches."""
+    from sim import api
+
+    outcome = api.rerun(folder)
+    click.echo(outcome.text())
+    if not outcome.matches:
+        ctx.exit(1)
+
+
 # --------------------------------------------------------------------------- entry point
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console script ``sim``: bad input gives ``error: <one line>`` on stderr and exit status 2."""
+    # SIGTERM ends a command the way Ctrl-C does, so that half-written folders are cleaned up.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(args=argv, prog_name="sim")
     except ScenarioError as err:  # raised outside a command, e.g. while parsing group options

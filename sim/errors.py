@@ -31,15 +31,20 @@ class ScenarioError(Exception):
     """Bad input: ``str(err)`` is ``"{file}:{line}: {key}: {what}"`` on one line."""
 
     def __init__(self, file: str | Path, what: str, *, line: int | None = None, key: str | None = None):
-        self.file = str(file)
+        self.file = _printable(str(file))
         self.line = line
-        self.key = key or None
+        self.key = _printable(str(key)) if key else None
         self.what = " ".join(str(what).split())
         super().__init__(str(self))
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.key}: {self.what}" if self.key else f"{where}: {self.what}"
+
+
+def _printable(text: str) -> str:
+    """Escape newlines and other control characters, so that a message stays on one line."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def format_key(path: Iterable[Any]) -> str:
@@ -127,7 +132,12 @@ def read_yaml(path: str | Path, *, label: str | None = None, max_nodes: int = MA
 
 def parse_yaml(text: str, *, label: str, max_nodes: int = MAX_NODES) -> YamlDoc:
     """Parse YAML text with ``yaml.SafeLoader``; see :func:`read_yaml`."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as err:  # characters YAML does not allow, such as NUL
+        line = text[: err.position].count("\n") + 1
+        raise ScenarioError(label, f"YAML error: character {err.character!r} is not allowed in YAML",
+                            line=line) from None
     try:
         _check_nesting(text, label)
         node = loader.get_single_node()

@@ -294,6 +294,35 @@ def parse_set(text: str, registry: Registry | None = None) -> tuple[str, float]:
     return pid, value
 
 
+def scenario_from_dict(data: Mapping[str, Any], registry: Registry | None = None, *,
+                       label: str = "manifest") -> Scenario:
+    """Rebuild a resolved scenario from :meth:`Scenario.to_dict` output (e.g. a run manifest), checked again."""
+    registry = registry or load_registry()
+    try:
+        events = tuple(Event(int(e["year"]), {str(k): float(v) for k, v in e.get("set", {}).items()},
+                             {str(k): float(v) for k, v in e.get("add", {}).items()}, str(e.get("note", "")),
+                             tuple(Citation(c["doc"], c["quote"]) for c in e.get("citations", [])))
+                       for e in data.get("events", []))
+        scenario = Scenario(
+            name=str(data["name"]), title=str(data["title"]), description=str(data["description"]),
+            start_year=int(data["start_year"]), end_year=int(data["end_year"]),
+            replicates=int(data["replicates"]), seed=int(data["seed"]),
+            parameters={str(k): float(v) for k, v in data.get("parameters", {}).items()},
+            events=tuple(sorted(events, key=lambda e: e.year)), questions=tuple(data.get("questions", [])),
+            path=Path(data.get("path") or label), bases=tuple(Path(b) for b in data.get("bases", [])),
+            registry_path=registry.path)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ScenarioError(label, f"not a valid resolved scenario: {err!r}") from None
+    scenario._check(registry, changed={key: getattr(scenario, key) for key in REQUIRED})
+    for i, event in enumerate(scenario.events):
+        for op in ("set", "add"):
+            for vid, value in getattr(event, op).items():
+                problem = _event_problem(op, vid, value, registry)
+                if problem:
+                    raise ScenarioError(label, problem, key=f"events[{i}].{op}.{vid}")
+    return scenario
+
+
 # --------------------------------------------------------------------------- loading
 
 

@@ -1,0 +1,166 @@
+"""Nothing lost, nothing surprising: reruns, interruption by signal, and fuzzed bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.cli import cli
+from sim.errors import ScenarioError
+from sim.registry import load_registry
+from sim.scenario import load_scenario, parse_set
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+def test_rerun_reproduces_a_run_from_its_manifest(tmp_path):
+    folder = tmp_path / "run"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["run", str(SCENARIOS / "unrest_shock.yaml"), "--replicates", "40", "--end-year",
+                               "2022", "--set", "minsk.unrest_threshold=0.4", "--no-plots",
+                               "--out", str(folder)]).exit_code == 0
+    result = runner.invoke(cli, ["rerun", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "reproduced: all" in result.output
+
+
+def test_rerun_says_plainly_when_numbers_differ(tmp_path):
+    folder = tmp_path / "run"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "20", "--end-year", "2018",
+                               "--no-plots", "--out", str(folder)]).exit_code == 0
+    table = (folder / "timeseries.csv").read_text().splitlines()
+    header, first = table[0], table[1].split(",")
+    column = header.split(",").index("alignment")
+    first[column] = "0.999"
+    (folder / "timeseries.csv").write_text("\n".join([header, ",".join(first), *table[2:]]) + "\n")
+    result = runner.invoke(cli, ["rerun", str(folder)])
+    assert result.exit_code == 1
+    assert "NOT reproduced" in result.output and "alignment (1)" in result.output
+
+
+def test_rerun_of_a_folder_that_is_not_a_run_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["rerun", str(tmp_path)])
+    assert result.exit_code == 2 and "not a run folder" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_run_exits_cleanly_and_leaves_no_folder(tmp_path, signum):
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from sim.cli import main; main()", "run", str(SCENARIOS / "baseline.yaml"),
+         "--replicates", "100000", "--end-year", "2100", "--out", str(out)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, (stdout, stderr)
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- fuzzed scenario files
+
+BASELINE = yaml.safe_load((SCENARIOS / "baseline.yaml").read_text())
+REGISTRY_IDS = sorted(load_registry())
+
+yaml_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=True),
+              st.text(max_size=20), st.sampled_from(REGISTRY_IDS)),
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.dictionaries(st.text(max_size=12), children, max_size=4)),
+    max_leaves=20)
+
+
+@st.composite
+def mutated_scenarios(draw) -> bytes:
+    data = dict(BASELINE)
+    for _ in range(draw(st.integers(1, 4))):
+        key = draw(st.one_of(st.sampled_from(sorted(data) + ["parameters", "events", "base"]), st.text(max_size=10)))
+        data[key] = draw(yaml_values)
+    if draw(st.booleans()):
+        data["parameters"] = {draw(st.sampled_from(REGISTRY_IDS)): draw(yaml_values)}
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    mode = draw(st.sampled_from(["as_is", "truncate", "bytes", "deep"]))
+    raw = text.encode("utf-8")
+    if mode == "truncate":
+        raw = raw[: draw(st.integers(0, len(raw)))]
+    elif mode == "bytes":
+        at = draw(st.integers(0, len(raw)))
+        raw = raw[:at] + draw(st.binary(min_size=1, max_size=8)) + raw[at:]
+    elif mode == "deep":
+        depth = draw(st.integers(10, 400))
+        raw += ("questions: " + "[" * depth + "]" * depth + "\n").encode()
+    return raw
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=mutated_scenarios())
+def test_fuzzed_scenario_files_load_or_fail_with_the_documented_error(tmp_path_factory, raw):
+    path = tmp_path_factory.mktemp("fuzz") / "case.yaml"
+    path.write_bytes(raw)
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as err:
+        assert "\n" not in str(err) and str(err).startswith(str(path))
+    else:
+        assert scenario.start_year <= scenario.end_year
+
+
+def test_billion_laughs_is_refused_quickly(tmp_path):
+    lines = ['name: bomb', 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    lines.append("questions: *a9")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert time.perf_counter() - start < 10  # generous: a bomb expanded would take minutes and gigabytes
+    assert "\n" not in str(err.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=60))
+def test_fuzzed_set_strings_parse_or_fail_with_the_documented_error(text):
+    try:
+        pid, value = parse_set(text)
+    except ScenarioError as err:
+        assert "\n" not in str(err)
+    else:
+        assert pid in load_registry() and load_registry()[pid].check(value) is None
+
+
+def test_manifest_records_schema_version_and_newer_versions_are_refused_plainly(tmp_path):
+    folder = tmp_path / "run"
+    assert CliRunner().invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "5", "--end-year",
+                                    "2016", "--no-plots", "--out", str(folder)]).exit_code == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["schema_version"] == 1
+    manifest["schema_version"] = 99
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    result = CliRunner().invoke(cli, ["rerun", str(folder)])
+    assert result.exit_code == 2 and "schema version 99" in result.output
+
+
+def test_yaml_is_never_loaded_unsafely(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+    assert os.path.exists(path)
