@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,9 +28,13 @@ from sim.compare import notes as compare_notes
 from sim.errors import ScenarioError
 from sim.model import BalancingModel
 from sim.registry import load_registry, load_sources
-from sim.results import SCHEMA_VERSION, Result, atomic_folder, now
+from sim.results import SCHEMA_VERSION, Result, atomic_folder, now, summarize_years
+from sim.variables import OUTPUTS
 from sim.scenario import Scenario, scenario_from_dict
 from sim.scenario import load_scenario as _load_scenario
+
+MEMORY_COPIES = 4  # peak copies of the result table during a full run (measured: see README, Guarantees)
+MEMORY_SHARE = 0.8  # refuse runs needing more than this share of the free memory
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -47,11 +52,15 @@ def run(
     seed: int | None = None,
     end_year: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    summary_only: bool = False,
 ) -> Result:
     """Simulate the scenario's ensemble and return its :class:`~sim.results.Result`.
 
     ``replicates``, ``seed`` and ``end_year`` default to the scenario's own.
     ``progress(done_years, total_years)`` is called after every simulated year.
+    ``summary_only`` keeps the summary, events and trace but not the per-replicate
+    time series (for ensembles too large to tabulate whole).
+    A run whose results would not fit in memory is refused before it starts.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -59,6 +68,7 @@ def run(
                (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if value is not None}
     if changes:
         scenario = scenario.replace(**changes)
+    check_memory(scenario, summary_only)
 
     started = now()
     model = BalancingModel(scenario)
@@ -67,16 +77,55 @@ def run(
         model.step()
         if progress is not None:
             progress(total - (model.end_year - model.year), total)
+    if summary_only:
+        summary, events = summarize_years(model.yearly_tables())
+        tables = {"timeseries": None, "_summary": summary, "_events": events}
+    else:
+        tables = {"timeseries": model.timeseries()}
     return Result(
         scenario=scenario.to_dict(),
         seed=model.seed,
         replicates=model.replicates,
-        timeseries=model.timeseries(),
         trace=model.decision_trace(),
         parameters=parameter_sources(scenario),
         started=started,
         finished=now(),
+        **tables,
     )
+
+
+def estimate_memory(scenario: Scenario, summary_only: bool = False) -> int:
+    """Bytes a run needs at its peak: the model's record of every output, plus the tidy table and its copies."""
+    years = scenario.end_year - load_registry(scenario.registry_path).base_year() + 1
+    cells = scenario.replicates * years * (len(OUTPUTS) + 2)
+    # history arrays (8 bytes a cell) + the tidy DataFrame built from them + sorting and CSV formatting copies
+    return cells * 8 * (1 if summary_only else MEMORY_COPIES)
+
+
+def check_memory(scenario: Scenario, summary_only: bool = False) -> None:
+    """Refuse up front a run whose results would not fit in the memory this machine has free."""
+    needed = estimate_memory(scenario, summary_only)
+    available = available_memory()
+    if available is not None and needed > MEMORY_SHARE * available:
+        hint = "fewer replicates, a shorter horizon"
+        hint += ", or a sweep" if summary_only else ", --summary-only (keeps summary and events), or a sweep"
+        raise ScenarioError(str(scenario.path), f"this run needs about {needed / 2**30:.1f} GiB of memory but only "
+                                                f"{available / 2**30:.1f} GiB is free; use {hint}", key="replicates")
+
+
+def available_memory() -> int | None:
+    """Free memory in bytes (MemAvailable on Linux), or None where it cannot be known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def parameter_sources(scenario: Scenario) -> dict[str, dict[str, Any]]:

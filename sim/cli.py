@@ -164,9 +164,12 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run folder to write (default: results/<scenario name>/<run id>/).")
 @click.option("--no-plots", is_flag=True, help="Write the tables only.")
+@click.option("--summary-only", is_flag=True,
+              help="Keep summary, events and trace but not the per-replicate time series (huge ensembles).")
 @click.pass_context
 def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: int | None,
-        end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool) -> None:
+        end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool,
+        summary_only: bool) -> None:
     """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots)."""
     from sim import api
     from sim.results import run_id
@@ -180,7 +183,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
                             key="--out")
     try:
         with _progress(scenario) as progress:
-            result = api.run(scenario, progress=progress)
+            result = api.run(scenario, progress=progress, summary_only=summary_only)
         result.save(folder, plots=not no_plots)
     except KeyboardInterrupt:
         click.echo("interrupted: no run folder was written", err=True)
@@ -280,6 +283,77 @@ def rerun(ctx: click.Context, folder: Path) -> None:
     click.echo(outcome.text())
     if not outcome.matches:
         ctx.exit(1)
+
+
+# ---- evidence commands
+
+
+@cli.command()
+@click.option("--replicates", type=int, default=None, help="Number of worlds (default: the scenario's, 1000).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
+@click.option("--observed", type=click.Path(path_type=Path), default=None,
+              help="Observed outcomes (default: seeds/observed.yaml).")
+@click.option("--scenario", "scenario_file", type=click.Path(path_type=Path), default=None,
+              help="Hindcast scenario (default: scenarios/hindcast_2015.yaml).")
+@click.option("--report", is_flag=True, help="Also regenerate docs/validation.md (runs the pattern checks too).")
+@click.option("--report-path", type=click.Path(path_type=Path), default=None,
+              help="Where --report writes (default: docs/validation.md).")
+@click.option("--calibration", type=click.Path(path_type=Path), default=None,
+              help="Calibration report for --report (default: the newest results/calibration/*/report.json).")
+@click.option("--sensitivity", type=click.Path(path_type=Path), default=None,
+              help="Sensitivity table (CSV) for --report (default: the newest under results/sensitivity/).")
+@click.pass_context
+def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, observed: Path | None,
+             scenario_file: Path | None, report: bool, report_path: Path | None, calibration: Path | None,
+             sensitivity: Path | None) -> None:
+    """Run the 2015-2025 hindcast and score it against what the seeds report (seeds/observed.yaml)."""
+    from sim.hindcast import run_hindcast
+
+    result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry_from(ctx))
+    click.echo(result.text())
+    if report:
+        from sim.validation_report import write_report
+
+        command = "sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "sim" else "sim hindcast --report"
+        path = write_report(result, report_path, calibration=calibration, sensitivity=sensitivity, command=command,
+                            progress=lambda text: click.echo(text, err=True))
+        click.echo(f"\nreport: {path}")
+
+
+@cli.command()
+@click.option("--params", "param_texts", multiple=True, metavar="ID[,ID...]",
+              help="ASSUMPTION parameters to fit (comma-separated or repeated; default: a relevant five).")
+@click.option("--replicates", type=int, default=None, help="Worlds per evaluation (default 300).")
+@click.option("--seed", type=int, default=None, help="Seed of the common random numbers and the optimizer.")
+@click.option("--budget", type=int, default=None, help="Model evaluations (default 1200, about a minute).")
+@click.option("--method", type=click.Choice(["differential-evolution", "nelder-mead"]),
+              default="differential-evolution", show_default=True)
+@click.option("--observed", type=click.Path(path_type=Path), default=None,
+              help="Observed outcomes (default: seeds/observed.yaml).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for report and registry.diff (default: results/calibration/<time>/).")
+@click.pass_context
+def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int | None, seed: int | None,
+              budget: int | None, method: str, observed: Path | None, out: Path | None) -> None:
+    """Fit ASSUMPTION parameters to the seeds' observations; write a registry diff to review (never applied)."""
+    from sim import calibrate as calibration
+
+    if out is not None and out.exists():
+        raise ScenarioError(str(out), "output folder already exists; choose another --out or remove it", key="--out")
+    registry = registry_from(ctx)
+    ids = calibration.parse_parameter_list(param_texts) or list(calibration.DEFAULT_PARAMETERS)
+    calibration.check_parameters(registry, ids)
+    options = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("budget", budget)) if v is not None}
+    try:
+        fit = calibration.calibrate(ids, method=method, observed=observed, registry=registry, **options)
+        folder = fit.save(out)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was written", err=True)
+        ctx.exit(130)
+    click.echo(fit.text())
+    click.echo(f"\nproposed registry change ({len(fit.changed)} value line(s); NOT applied): {folder / 'registry.diff'}")
+    if fit.changed:
+        click.echo(f"review it, then accept with: git apply {folder / 'registry.diff'}")
 
 
 # --------------------------------------------------------------------------- entry point

@@ -259,6 +259,15 @@ class BalancingModel(mesa.Model):
         table = pd.DataFrame(columns)
         return table.sort_values(["replicate", "year"], kind="stable").reset_index(drop=True)
 
+    def yearly_tables(self):
+        """Yield (year, table of that year's worlds), one year at a time: for summaries of huge ensembles."""
+        for year in self.recorded_years():
+            row = year - self.base_year
+            table = pd.DataFrame({name: self.history[name][row] for name in OUTPUTS})
+            table.insert(0, "year", year)
+            table.insert(0, "replicate", np.arange(self.replicates))
+            yield int(year), table
+
     def decision_trace(self) -> pd.DataFrame:
         """One row per traced replicate, year, decision and option: each utility term, the
         total utility, the choice probability and whether the option was taken."""

@@ -64,6 +64,18 @@ def summarize(timeseries: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
+def summarize_years(yearly_tables) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Summary and event tables built one year at a time, never holding the whole time series."""
+    summaries, events = [], []
+    for _year, table in yearly_tables:
+        summaries.append(summarize(table))
+        events.append(event_probabilities(table))
+    events_table = pd.concat(events, ignore_index=True)
+    order = events_table["event"].map({name: i for i, name in enumerate(EVENT_DEFINITIONS)})
+    events_table = events_table.iloc[np.lexsort((events_table["year"], order))].reset_index(drop=True)
+    return pd.concat(summaries, ignore_index=True), events_table
+
+
 def event_probabilities(timeseries: pd.DataFrame) -> pd.DataFrame:
     """Per year and event: the share of worlds in which it happened."""
     rows = []
@@ -92,7 +104,7 @@ class Result:
     scenario: dict[str, Any]
     seed: int
     replicates: int
-    timeseries: pd.DataFrame
+    timeseries: pd.DataFrame | None  # None for a summary-only run
     trace: pd.DataFrame
     parameters: dict[str, dict[str, Any]]
     started: str
@@ -108,7 +120,12 @@ class Result:
 
     @property
     def years(self) -> list[int]:
-        return sorted(int(y) for y in self.timeseries["year"].unique())
+        source = self.timeseries if self.timeseries is not None else self.summary
+        return sorted(int(y) for y in source["year"].unique())
+
+    @property
+    def summary_only(self) -> bool:
+        return self.timeseries is None
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -131,6 +148,7 @@ class Result:
             "seed": self.seed,
             "replicates": self.replicates,
             "years": [self.years[0], self.years[-1]],
+            "summary_only": self.summary_only,
             "parameters": self.parameters,
             "versions": self.versions,
             "started": self.started,
@@ -153,7 +171,8 @@ class Result:
         return Path(folder)
 
     def _write(self, target: Path, plots: bool) -> None:
-        self.timeseries.to_csv(target / "timeseries.csv", index=False)
+        if self.timeseries is not None:
+            self.timeseries.to_csv(target / "timeseries.csv", index=False)
         self.summary.to_csv(target / "summary.csv", index=False, float_format="%.6g")
         self.events.to_csv(target / "events.csv", index=False, float_format="%.6g")
         self.trace.to_csv(target / "trace.csv", index=False, float_format="%.6g")
@@ -180,14 +199,18 @@ class Result:
             raise ScenarioError(str(folder), f"run folder schema version {version!r} is not supported "
                                              f"(this version reads {SCHEMA_VERSION}); rerun the scenario")
         try:
-            timeseries = pd.read_csv(folder / "timeseries.csv")
+            summary_only = manifest.get("summary_only", False)
+            timeseries = None if summary_only else pd.read_csv(folder / "timeseries.csv")
+            summary = pd.read_csv(folder / "summary.csv") if summary_only else None
+            events = pd.read_csv(folder / "events.csv") if summary_only else None
             trace_path = folder / "trace.csv"
             trace = pd.read_csv(trace_path) if trace_path.is_file() else pd.DataFrame()
-        except (OSError, pd.errors.ParserError) as err:
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise ScenarioError(str(folder), f"cannot read the run tables: {err}") from None
         return cls(scenario=manifest["scenario"], seed=manifest["seed"], replicates=manifest["replicates"],
                    timeseries=timeseries, trace=trace, parameters=manifest["parameters"],
-                   started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"])
+                   started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"],
+                   _summary=summary, _events=events)
 
 
 @contextmanager

@@ -164,3 +164,45 @@ def test_yaml_is_never_loaded_unsafely(tmp_path):
     with pytest.raises(ScenarioError):
         load_scenario(path)
     assert os.path.exists(path)
+
+
+# ---------------------------------------------------------------- resource limits
+
+
+def test_a_run_too_big_for_memory_is_refused_up_front_with_an_estimate_and_a_hint(tmp_path, monkeypatch):
+    import sim.api
+
+    monkeypatch.setattr(sim.api, "available_memory", lambda: 50 * 2**20)  # 50 MiB free
+    result = CliRunner().invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "100000",
+                                      "--out", str(tmp_path / "big")])
+    assert result.exit_code == 2
+    assert "GiB of memory" in result.output and "--summary-only" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "big").exists()
+
+
+def test_summary_only_keeps_the_same_summary_without_the_time_series(tmp_path):
+    import pandas as pd
+
+    import sim
+
+    full = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=200, end_year=2023)
+    lean = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=200, end_year=2023, summary_only=True)
+    pd.testing.assert_frame_equal(full.summary, lean.summary)
+    pd.testing.assert_frame_equal(full.events, lean.events)
+    folder = lean.save(tmp_path / "lean", plots=False)
+    assert not (folder / "timeseries.csv").exists()
+    reloaded = sim.Result.load(folder)
+    assert reloaded.summary_only and reloaded.years == list(range(2015, 2024))
+    pd.testing.assert_frame_equal(reloaded.summary, full.summary, check_dtype=False, rtol=1e-5)
+
+
+def test_memory_estimate_grows_with_replicates_and_horizon():
+    import sim
+    from sim.api import estimate_memory
+
+    scenario = sim.load_scenario(SCENARIOS / "baseline.yaml")
+    small = estimate_memory(scenario)
+    assert estimate_memory(scenario.replace(replicates=scenario.replicates * 10)) == 10 * small
+    assert estimate_memory(scenario.replace(end_year=2045)) > small
+    assert estimate_memory(scenario, summary_only=True) < small
