@@ -166,10 +166,12 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
 @click.option("--no-plots", is_flag=True, help="Write the tables only.")
 @click.option("--summary-only", is_flag=True,
               help="Keep summary, events and trace but not the per-replicate time series (huge ensembles).")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html into the run folder: one self-contained page for a class.")
 @click.pass_context
 def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: int | None,
         end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool,
-        summary_only: bool) -> None:
+        summary_only: bool, with_report: bool = False) -> None:
     """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots)."""
     from sim import api
     from sim.results import run_id
@@ -190,6 +192,8 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
         ctx.exit(130)
     click.echo(_headline_table(result))
     click.echo(f"\nrun folder: {folder}")
+    if with_report:
+        _write_report([result], folder / "report.html", [folder])
 
 
 def _progress(scenario):
@@ -312,12 +316,13 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
     result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry_from(ctx))
     click.echo(result.text())
     if report:
+        from sim.hindcast import display_path
         from sim.validation_report import write_report
 
         command = "sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "sim" else "sim hindcast --report"
         path = write_report(result, report_path, calibration=calibration, sensitivity=sensitivity, command=command,
                             progress=lambda text: click.echo(text, err=True))
-        click.echo(f"\nreport: {path}")
+        click.echo(f"\nreport: {display_path(path)}")
 
 
 @cli.command()
@@ -354,6 +359,232 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
     click.echo(f"\nproposed registry change ({len(fit.changed)} value line(s); NOT applied): {folder / 'registry.diff'}")
     if fit.changed:
         click.echo(f"review it, then accept with: git apply {folder / 'registry.diff'}")
+
+
+# ---- ui command
+
+
+@cli.command()
+@click.argument("scenario_file", metavar="[SCENARIO.yaml]", required=False, type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default serves this computer only.")
+@click.pass_context
+def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> None:
+    """Open the interactive web app (Mesa's SolaraViz): sliders, step or play the years, plots, decision trace.
+
+    Without SCENARIO.yaml the page offers every scenario in the project's scenarios/ folder.
+    """
+    from sim import ui as web
+
+    missing = web.missing_dependency()
+    if missing is not None:
+        click.echo(f"error: {web.INSTALL_HINT}", err=True)
+        ctx.exit(EXIT_BAD_INPUT)
+    if scenario_file is not None:
+        load_scenario(scenario_file, registry=registry_from(ctx))  # bad input: one line, exit 2
+    web.serve(scenario_file, host=host, port=port, registry_path=ctx.find_root().obj.get("registry_path"),
+              echo=click.echo)
+
+
+# ---- sweep commands
+
+
+def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str, ...]) -> dict[str, list[float]]:
+    from sim.designs import parse_vary
+
+    registry = registry_from(ctx)
+    vary: dict[str, list[float]] = {}
+    for text in texts:
+        pid, values = parse_vary(text, registry)
+        if pid in vary:
+            raise ScenarioError("--vary", "given twice; vary each parameter once", key=pid)
+        vary[pid] = values
+    return vary
+
+
+@cli.command()
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(path_type=Path))
+@click.option("--vary", multiple=True, metavar="ID=LOW:HIGH:N", callback=_parse_varies,
+              help="Grid: N evenly spaced values of a parameter (or ID=V1,V2,...); repeat for a full factorial.")
+@click.option("--sample", type=click.Choice(["lhs", "sobol", "morris"]), default=None,
+              help="Sample the registry ranges: Latin hypercube, Sobol (Saltelli) or Morris design.")
+@click.option("--n", "n", type=int, default=None,
+              help="lhs: points (1000); sobol: base samples N, a power of 2 (64); morris: trajectories (20).")
+@click.option("--params", default="all", show_default=True, metavar="IDS|all",
+              help="Parameters to sample: comma-separated ids or globs (minsk.*), or all.")
+@click.option("--outcome", "outcome_texts", multiple=True, metavar="SPEC",
+              help="What to measure, e.g. alignment@2025, alignment@2016:2030, P(sanctions_level>=1)@2022 "
+                   "(repeatable; default: alignment in the end year).")
+@click.option("--replicates", type=int, default=None, help="Worlds per point (default: 100).")
+@click.option("--seed", type=int, default=None, help="Seed of the sweep (default: the scenario's).")
+@click.option("--second-order/--no-second-order", default=None,
+              help="sobol: also second-order indices (default: on for up to 10 parameters).")
+@click.option("--levels", type=int, default=None, help="morris: levels of the grid (default: 4).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Local worker processes (0: one per CPU).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run the points on this Dask distributed scheduler's workers.")
+@SET_OPTION
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Sweep folder (default: results/<scenario>/sweep-<kind>-<time>/).")
+@click.option("--resume", is_flag=True, help="Continue an unfinished sweep (its <out>.partial/ folder).")
+@click.option("--no-plots", is_flag=True, help="Write the tables only.")
+@click.pass_context
+def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]], sample: str | None, n: int | None,
+          params: str, outcome_texts: tuple[str, ...], replicates: int | None, seed: int | None,
+          second_order: bool | None, levels: int | None, workers: int, scheduler: str | None,
+          overrides: dict[str, float], out: Path | None, resume: bool, no_plots: bool) -> None:
+    """Sweep parameters over a grid or a sample; Sobol or Morris sensitivity of any outcome, by year."""
+    from sim import sweep as sw
+
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) not in (click.core.ParameterSource.DEFAULT, None)
+
+    if vary and sample:
+        raise ScenarioError("sim sweep", "give either --vary (a grid) or --sample (lhs, sobol, morris), not both")
+    if not vary and not sample:
+        raise ScenarioError("sim sweep", "choose a design: --vary ID=LOW:HIGH:N for a grid, or --sample lhs|sobol|"
+                                         "morris; e.g. sim sweep scenarios/baseline.yaml --sample sobol --n 64")
+    kind = sample or "grid"
+    for option, name, allowed in (("--n", "n", ("lhs", "sobol", "morris")), ("--params", "params", ("lhs", "sobol",
+                                  "morris")), ("--second-order", "second_order", ("sobol",)),
+                                  ("--levels", "levels", ("morris",))):
+        if given(name) and kind not in allowed:
+            raise ScenarioError(option, f"applies to --sample {' or '.join(allowed)}, not to a {kind} design")
+    scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
+    seed = scenario.seed if seed is None else seed
+    replicates = sw.DEFAULT_REPLICATES if replicates is None else replicates
+    design = sw.make_design(registry_from(ctx), kind, vary=vary, params=params, n=n, seed=seed,
+                            second_order=second_order, levels=4 if levels is None else levels)
+    outcomes = sw.parse_outcomes(outcome_texts or [f"alignment@{scenario.end_year}"], scenario.start_year,
+                                 scenario.end_year)
+    if scheduler and given("workers"):
+        click.echo("note: --workers is ignored with --scheduler (the cluster's workers run the points)", err=True)
+    if out is None and resume:
+        out = sw.find_resumable(scenario, design, outcomes, replicates, seed)
+        if out is None:
+            raise ScenarioError("--resume", f"no unfinished sweep like this one under results/{scenario.name}/; "
+                                            "give its folder with --out")
+    folder = out or sw.default_out(scenario, design)
+    command = _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels,
+                             workers, scheduler, overrides, folder, no_plots)
+    click.echo(f"{design.describe()}; {replicates} replicates per point; "
+               + (f"Dask scheduler {scheduler}" if scheduler else f"{workers} worker" + "s" * (workers != 1)),
+               err=True)
+    try:
+        with _sweep_progress(design.n_points) as progress:
+            result = sw.run_sweep(scenario, design, outcomes, replicates, seed=seed, workers=workers,
+                                  scheduler=scheduler, out=folder, resume=resume, progress=progress,
+                                  plots=not no_plots, resume_command=command)
+    except sw.SweepInterrupted as err:
+        click.echo(str(err), err=True)
+        click.echo(f"resume with: {command}", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    except sw.SweepFailed as err:
+        click.echo(f"error: {err}", err=True)
+        click.echo(f"resume with: {command}", err=True)
+        ctx.exit(1)
+    click.echo(result.text())
+    click.echo(f"\nsweep folder: {folder}")
+
+
+def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels, workers,
+                   scheduler, overrides, folder, no_plots) -> str:
+    """The command that resumes this sweep (printed on interruption and kept in PARTIAL.txt)."""
+    import shlex
+
+    from sim.registry import format_number
+
+    parts = ["sim", "sweep", str(scenario_file)]
+    for pid, values in vary.items():
+        parts += ["--vary", f"{pid}={','.join(format_number(v) for v in values)}"]
+    if kind != "grid":
+        parts += ["--sample", kind, "--n", str(design.settings["N"]), "--params", params]
+    if kind == "sobol":
+        parts.append("--second-order" if design.settings["second_order"] else "--no-second-order")
+    if kind == "morris":
+        parts += ["--levels", str(design.settings["levels"])]
+    for outcome in outcomes:
+        parts += ["--outcome", outcome.spec]
+    parts += ["--replicates", str(replicates), "--seed", str(seed)]
+    for pid, value in overrides.items():
+        parts += ["--set", f"{pid}={format_number(value)}"]
+    parts += ["--scheduler", scheduler] if scheduler else ["--workers", str(workers)]
+    parts += ["--out", str(folder), "--resume"] + (["--no-plots"] if no_plots else [])
+    return shlex.join(parts)
+
+
+def _sweep_progress(total: int):
+    """A progress bar over points in a terminal; silent in pipes and CI."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar():
+        if not sys.stderr.isatty():
+            yield None
+            return
+        from tqdm import tqdm
+
+        with tqdm(total=total, desc="sweep", unit="point", file=sys.stderr, leave=False) as pbar:
+            def update(done: int, _total: int) -> None:
+                pbar.n = done
+                pbar.refresh()
+            yield update
+
+    return bar()
+
+
+# ---- teaching commands
+
+
+@cli.command()
+@click.argument("folders", nargs=-1, required=True, metavar="RUN_FOLDER [RUN_FOLDER ...]",
+                type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: RUN_FOLDER/report.html for one run, "
+                   "results/reports/<names>-<time>.html for several).")
+def report(folders: tuple[Path, ...], out: Path | None) -> None:
+    """Write one self-contained HTML report of one or more runs, for a class (figures embedded, no network)."""
+    from datetime import datetime
+
+    from sim.results import Result
+
+    results = [Result.load(folder) for folder in folders]
+    if out is None:
+        if len(results) == 1:
+            out = folders[0] / "report.html"
+        else:
+            names = "-vs-".join(r.name for r in results)
+            out = Path("results") / "reports" / f"{names}-{datetime.now():%Y%m%d-%H%M%S}.html"
+    _write_report(results, out, list(folders))
+
+
+def _write_report(results, out: Path, folders) -> None:
+    from sim.report import write_report
+
+    try:
+        path = write_report(results, out, folders)
+    except KeyboardInterrupt:
+        click.echo("interrupted: no report was written", err=True)
+        raise SystemExit(130) from None
+    click.echo(f"report: {path}")
+
+
+@cli.command()
+@click.argument("folder", metavar="RUN_FOLDER", type=click.Path(path_type=Path))
+@click.option("--year", type=int, required=True, help="The year whose decisions to explain.")
+@click.option("--agent", default="minsk", show_default=True, metavar="minsk|moscow|brussels",
+              help="Whose decisions to explain.")
+@click.option("--replicate", type=int, default=None,
+              help="A traced world (default: the most typical one, closest to the median of all worlds).")
+def explain(folder: Path, year: int, agent: str, replicate: int | None) -> None:
+    """Explain in plain words why an actor chose what it did in a year, from a run's decision trace."""
+    from sim.explain import explain as explain_decisions
+    from sim.results import Result
+
+    click.echo(explain_decisions(Result.load(folder), year, agent, replicate, label=str(folder)).text())
 
 
 # --------------------------------------------------------------------------- entry point
