@@ -210,7 +210,7 @@ class Moscow(BalancingAgent):
             "liberalization": _directional(-p["moscow.weight_liberalization"] * self.liberalization()),
             "loyalty": _directional(-p["moscow.weight_alignment"] * m.minsk.alignment),
             "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"] * m.brussels.sanctions_level),
-            "war_ally": _directional(p["moscow.weight_war_ally"] * m.world.ukraine_war),
+            "war_budget": _directional(-p["moscow.weight_war_budget"] * m.world.ukraine_war),
             "inertia": cost,
         }
 

@@ -377,7 +377,7 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
         w("")
         w(f"P6 is the newsletter's \"return to the balancing act\". In the hindcast, with only the war imposed, the "
           f"model's Minsk keeps drifting East (mean alignment 2025 vs 2023: {p6[0].value}): in the model the war "
-          "adds a pull East (Minsk's war-loyalty term), Moscow's war-ally term favours raising the subsidy and "
+          "adds a pull East (Minsk's war-loyalty term), Moscow's war-ally term favours more integration pressure and "
           "Brussels's war-complicity term favours sanctions; at the registry values the pulls back toward the "
           "centre (the balance preference, sanctions relief) do not outweigh them. "
           "`scenarios/return_to_balance.yaml` gets a turn only by imposing the 2024 changes (a subsidy cut, more "
@@ -477,7 +477,7 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
       "implies, encoded as the model's events (moves both ways in 2016-2019; sanctions in force in 2024). Another "
       "reading would give other numbers.")
     w("- **Hindsight in the inputs.** The war from 2022 is imposed, and in the model it switches on Minsk's "
-      "war-loyalty, Moscow's war-ally and Brussels's war-complicity terms: most of what the model does after 2021 "
+      "war-loyalty, Moscow's war-ally and war-budget and Brussels's war-complicity terms: most of what the model does after 2021 "
       "follows from that one input.")
     later_year = re.compile(r"(?<!2015-)\b(201[6-9]|202[0-9])\b")  # not the documents' "2015-2016"
     hindsight = [p.id for p in registry.values() if later_year.search(" ".join(filter(None, (p.assumption, p.note))))]
@@ -515,8 +515,8 @@ def _miss_text(hindcast: Hindcast, row) -> str:
     text += f" (per year {yearly})" if obs.first_year != obs.year else ""
     window = ts[(ts["year"] >= obs.first_year) & (ts["year"] <= obs.year)]
     if obs.output == "subsidy_cut" and (window["ukraine_war"] == 1).any():
-        text += (". In war years the model's Moscow rarely cuts: its war-ally term favours raising the subsidy "
-                 "(docs/ODD.md 7.7), the opposite of what the newsletter reports")
+        text += (". In war years the model's Moscow weighs its war budget (docs/ODD.md 7.7) against keeping an "
+                 "isolated ally afloat; here the second wins, the opposite of what the newsletter reports")
     return text
 
 
