@@ -406,6 +406,9 @@ def _read_chain(path: Path, label: str, registry: Registry, stack: tuple[Path, .
     base_path = path.parent / spec.base
     base_label = os.path.normpath(os.path.join(os.path.dirname(label), spec.base))
     here = path.resolve()
+    if base_path.resolve().suffix not in (".yaml", ".yml"):
+        # A crafted base: must not make the loader read arbitrary (non-scenario) files.
+        raise doc.error(("base",), f"base file '{spec.base}' must be a scenario file ending in .yaml or .yml")
     if base_path.resolve() in (*stack, here):
         cycle = [p.name for p in (*stack, here)] + [base_path.name]
         start = cycle.index(base_path.name)

@@ -206,3 +206,14 @@ def test_memory_estimate_grows_with_replicates_and_horizon():
     assert estimate_memory(scenario.replace(replicates=scenario.replicates * 10)) == 10 * small
     assert estimate_memory(scenario.replace(end_year=2045)) > small
     assert estimate_memory(scenario, summary_only=True) < small
+
+
+def test_base_cannot_point_at_arbitrary_files(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password: hunter2\n")
+    path = tmp_path / "crafted.yaml"
+    path.write_text(f"name: crafted\nbase: {secret}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "must be a scenario file ending in .yaml" in str(err.value)
+    assert "hunter2" not in str(err.value)
