@@ -239,9 +239,13 @@ def test_cited_range_rule(real_registry):
 
 
 def test_registry_diff_touches_only_value_lines(real_registry):
-    diff = cal.registry_diff(real_registry.path, {"minsk.move_cost": 0.2, "economy.potential_growth": -0.5})
+    proposal = {"minsk.move_cost": real_registry["minsk.move_cost"].value + 0.05,
+                "economy.potential_growth": real_registry["economy.potential_growth"].value + 0.5}
+    diff = cal.registry_diff(real_registry.path, proposal)
     changed = [l for l in diff.splitlines() if l[:1] in "+-" and not l.startswith(("+++", "---"))]
-    assert sorted(changed) == sorted(["-    value: 0.15", "+    value: 0.2", "-    value: -0.3", "+    value: -0.5"])
+    assert len(changed) == 4 and all(re.fullmatch(r"[+-]    value: -?[\d.]+", l) for l in changed)
+    assert _diff_changes(diff) == {pid: (real_registry[pid].value, pytest.approx(value))
+                                   for pid, value in proposal.items()}
     assert cal.registry_diff(real_registry.path, {}) == ""
 
 

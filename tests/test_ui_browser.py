@@ -1,0 +1,180 @@
+"""`sim ui` as a person uses it: a real headless Chromium drives the page.
+
+Starts ``sim ui --port <free port>`` (bound to 127.0.0.1), opens it in Debian's
+``/usr/bin/chromium`` through Playwright (no browser download), moves a slider,
+presses Reset, steps and plays some years, and checks that the numbers and the
+charts change, that the slider's value reached the model, and that the page shows
+no error. The screenshot is saved to ``tests/artifacts/ui.png`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ERROR_WORDS = re.compile(r"Traceback|Exception|error in step|error in visualization|\bError\b|Not Found", re.I)
+
+pytestmark = pytest.mark.slow
+
+if not CHROMIUM.exists():
+    pytest.skip("no /usr/bin/chromium (Debian's chromium package); .ci/run installs it", allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed: python3 -m pip install -e '.[test]'")
+pytest.importorskip("solara", reason="the ui extra is not installed: python3 -m pip install -e '.[ui]'")
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sim_command() -> list[str]:
+    """The installed ``sim`` script next to this Python, else the same entry point through ``-m``."""
+    script = Path(sys.executable).with_name("sim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+
+
+def wait_until_answering(url: str, server: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"sim ui exited with {server.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"sim ui did not answer at {url} within {timeout} s:\n{log.read_text(errors='replace')}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    log = tmp_path / "sim-ui.log"
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([*sim_command(), "ui", "--port", str(port)], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_answering(url, process, log)
+        yield url, process, log
+    finally:
+        stop(process)
+
+
+def headline_values(page) -> list[str]:
+    return page.locator("b.ba-value").all_inner_texts()
+
+
+def chart_image(page, index: int = 0) -> bytes:
+    return page.locator("img.ba-chart").nth(index).screenshot()
+
+
+def test_a_person_moves_a_slider_steps_and_plays(server):
+    url, process, log = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "ui.png"
+    problems: list[str] = []
+
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
+        browser = pw.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1400, "height": 2300})
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+        page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}")
+                if r.status >= 400 and not r.url.endswith("favicon.ico") else None)
+        try:
+            page.goto(url, wait_until="domcontentloaded")
+            page.get_by_text("Year 2015").wait_for(timeout=60_000)
+            page.locator("img.ba-chart").first.wait_for(timeout=30_000)
+            assert page.get_by_text("Balancing Act: Belarus between Moscow and Brussels").count() >= 1
+            first_values = headline_values(page)
+            first_chart = chart_image(page)
+            assert len(first_values) == 5
+
+            # Every slider says where its number comes from.
+            labels = page.locator(".v-input__slider label").all_inner_texts()
+            evidence = [text for text in labels if "ASSUMPTION" in text or "“" in text]
+            assert len(evidence) >= 8, labels
+
+            # Move the unrest-threshold slider to its top, then start new worlds with it.
+            slider = page.locator('[role="slider"][aria-label^="Unrest that makes Minsk crack down"]')
+            slider.focus()
+            page.keyboard.press("End")
+            page.wait_for_function("el => el.getAttribute('aria-valuenow') === '0.7'", arg=slider.element_handle(),
+                                   timeout=10_000)
+            page.get_by_role("button", name="Reset").click()
+            page.get_by_text("Unrest that makes Minsk crack down: 0.7").wait_for(timeout=20_000)
+
+            # Step three years, one at a time.
+            for year in (2016, 2017, 2018):
+                page.get_by_role("button", name="Step").click()
+                page.get_by_text(f"Year {year}").wait_for(timeout=20_000)
+            page.get_by_text("Minsk's choices in 2018").wait_for(timeout=20_000)
+            assert page.get_by_text("probability").count() >= 1
+            stepped_values = headline_values(page)
+            assert stepped_values != first_values, "the headline numbers did not change after stepping"
+            # The charts follow the model (give them a moment to arrive).
+            deadline = time.monotonic() + 20
+            while chart_image(page) == first_chart and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert chart_image(page) != first_chart, "the alignment chart did not change after stepping"
+            # The slider's value reached the model: the evidence panel shows the value in force.
+            assert page.get_by_text("now 0.7").count() >= 1
+
+            # Play a few more years, then pause.
+            page.get_by_role("button", name="▶").click()
+            page.get_by_text(re.compile(r"Year 20(2[0-9]|30)")).first.wait_for(timeout=60_000)
+            pause = page.get_by_role("button", name="❚❚")
+            if pause.is_enabled():
+                pause.click()
+            time.sleep(1)
+            assert headline_values(page) != stepped_values
+
+            body = page.inner_text("body")
+            found = ERROR_WORDS.findall(body)
+            assert not found, f"the page shows error text: {found}"
+            assert not problems, "\n".join(problems)
+        finally:
+            page.screenshot(path=str(shot))
+            browser.close()
+
+    assert shot.stat().st_size > 10_000
+    # The server stops cleanly on SIGTERM with its one line.
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=15)
+    output = log.read_text(errors="replace")
+    assert f"running at {url}" in output
+    assert output.rstrip().endswith("sim ui: stopped"), output[-2000:]
+    assert process.returncode == 0
