@@ -1,0 +1,881 @@
+"""One self-contained HTML report of one run, or of several runs side by side, for a class.
+
+    from sim.results import Result
+    from sim.report import write_report
+    write_report([Result.load("results/unrest_shock/<run id>")], "unrest_shock.html")
+
+The file opens in any browser without a network: figures are embedded as
+base64 PNG, styles are inline, and there is no script, web font or external
+link. It holds the scenario's title, description and discussion questions;
+headline outcomes with their uncertainty; the fan charts; the scenario's events
+with the passages of the source documents they rest on; the parameters that
+differ from the registry, each with its quote; the story of a typical world
+with the explanation of its turning points (:mod:`sim.explain`); and, for more
+than one run, the comparison table and overlay plots (:mod:`sim.compare`,
+:func:`sim.plots.plot_compare`). All text is escaped with ``html.escape``.
+
+This module reads result tables only (``Result.load`` or ``sim.run``); it never
+imports the model or Mesa.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import matplotlib
+import numpy as np
+
+from sim.compare import HEADLINE, default_years, difference_table, unique_names
+from sim.compare import notes as compare_notes
+from sim.errors import ScenarioError
+from sim.explain import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
+                         percent, state_periods, traced_replicates, typical_replicate)
+from sim.registry import fold, load_registry, load_sources, quote_context
+from sim.terms import AGENT_NAMES, DECISIONS
+from sim.variables import OUTPUTS, STATE_VARIABLES
+
+RUN_FIGURES = ["overview", "fan_alignment", "fan_russia_trade_share", "fan_eu_trade_share", "fan_subsidy_pct_gdp",
+               "fan_eu_engagement", "fan_integration_pressure", "fan_repression", "fan_political_prisoners",
+               "fan_unrest", "fan_gdp_growth", "fan_regime_security", "trade_shares", "event_probabilities"]
+# With several runs, each run shows these; the fan charts are replaced by the overlays.
+RUN_FIGURES_IN_COMPARISON = ["overview", "trade_shares", "event_probabilities"]
+FIGURE_CAPTIONS = {
+    "overview": "Six key outcomes at a glance. The line is the median world; the dark band holds half of "
+                "all worlds and the light band 90% of them. Grey columns are election years; dashed lines "
+                "mark the scenario's events.",
+    "trade_shares": "Who Belarus trades with: the mean share of each partner across all worlds.",
+    "event_probabilities": "How likely each event is, year by year: the share of worlds in which it happens.",
+}
+EVENT_ROWS = ["crackdown", "sanctions_tightened", "sanctions_eased", "sanctions_any", "sanctions_broad",
+              "prisoner_release", "lean_east", "tilt_west", "subsidy_raised", "subsidy_cut"]
+SHORT_MOVES = {"lean_east": "East", "tilt_west": "West", "loosen": "loosen", "crack_down": "crackdown",
+               "cut": "cut", "raise": "raise", "ease": "ease", "press": "press", "tighten": "tighten",
+               "reduce": "reduce", "expand": "expand"}
+MAX_TURNING_POINTS = 8
+COMPARE_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct_gdp", "eu_engagement",
+                   "unrest", "political_prisoners", "gdp_growth"]
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def write_report(results: Sequence[Any], out: str | Path, folders: Sequence[str | Path | None] | None = None) -> Path:
+    """Write the report of ``results`` (one or more) to ``out``, atomically; return the path.
+
+    ``folders`` are the runs' folders, if known: they are named in the report, and figures
+    already drawn in their ``plots/`` are reused instead of drawn again.
+    """
+    out = Path(out)
+    text = build_report(results, folders)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o666 & ~umask)
+        os.replace(staging, out)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def build_report(results: Sequence[Any], folders: Sequence[str | Path | None] | None = None) -> str:
+    """The report's HTML text."""
+    results = list(results)
+    if not results:
+        raise ScenarioError("sim report", "give at least one run folder")
+    folders = list(folders) if folders is not None else [None] * len(results)
+    if len(folders) != len(results):
+        raise ValueError("folders must match results one to one")
+    with tempfile.TemporaryDirectory(prefix="sim-report-") as scratch:
+        scratch = Path(scratch)
+        if len(results) == 1:
+            body, toc, title = _single(results[0], folders[0], scratch)
+        else:
+            body, toc, title = _several(results, folders, scratch)
+    return _page(title, toc, body)
+
+
+# --------------------------------------------------------------------------- page layout
+
+
+def e(text: Any) -> str:
+    """Escape any value for HTML text or attributes."""
+    return html.escape(str(text), quote=True)
+
+
+def _page(title: str, toc: list[tuple[str, str]], body: str) -> str:
+    made = datetime.now(timezone.utc).strftime("%d %B %Y, %H:%M UTC")
+    nav = "".join(f'<li><a href="#{e(anchor)}">{e(label)}</a></li>' for anchor, label in toc)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="Balancing Act (sim report)">
+<title>{e(title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header class="top">
+<p class="kicker">Balancing Act &middot; Belarus between Moscow and Brussels &middot; scenario report</p>
+<h1>{e(title)}</h1>
+<p class="made">Made {e(made)} by <code>sim report</code>. This file is complete in itself: it needs no
+network and can be emailed or printed.</p>
+</header>
+<nav class="toc"><strong>Contents</strong><ol>{nav}</ol></nav>
+<main>
+{HOW_TO_READ}
+{body}
+</main>
+<footer><p>Balancing Act is a scenario tool, not a forecast. Most of its weights are modelling assumptions
+(see <code>sim params</code>); read its numbers as "what follows if these mechanisms work as assumed".</p></footer>
+</body>
+</html>
+"""
+
+
+HOW_TO_READ = """<section class="box" id="how-to-read">
+<h2>How to read this report</h2>
+<ul>
+<li>The simulator plays out many <em>worlds</em> from the end of 2015. Each year, in every world, Minsk,
+Moscow and Brussels each make two choices. Oil prices, Russia's growth, street unrest and the choices
+themselves are partly random, so the worlds drift apart.</li>
+<li><strong>Median</strong>: the middle world (half of the worlds lie above, half below).
+<strong>90% range</strong>: the band that holds 90% of the worlds, from the 5th to the 95th percentile.</li>
+<li><strong>Alignment</strong> runs from &minus;1 (full integration with Russia) through 0 (balance) to
++1 (full Western alignment). <strong>Sanctions</strong>: 0 none, 1 targeted, 2 broad.
+Unrest, pressure, engagement and repression are indices from 0 to 1.</li>
+<li>Each choice weighs named reasons (&ldquo;points&rdquo;) for and against each option; the more points,
+the likelier the option. The section on a typical world shows those reasons for its turning points.</li>
+</ul>
+</section>"""
+
+
+CSS = """
+:root { --ink:#1d2433; --muted:#5b6475; --line:#d9dee7; --soft:#f4f6f9; --blue:#0072B2; --red:#B4420A;
+        --green:#00795A; --east:#D55E00; --west:#0072B2; }
+* { box-sizing: border-box; }
+body { margin:0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color:var(--ink); background:#fff; font-size:17px; line-height:1.55; }
+header.top, main, nav.toc, footer { max-width: 1200px; margin: 0 auto; padding: 0 24px; }
+header.top { padding-top: 28px; }
+.kicker { color:var(--muted); text-transform:uppercase; letter-spacing:.06em; font-size:13px; margin:0; }
+h1 { font-size: 32px; line-height:1.2; margin: 6px 0 6px; }
+h2 { font-size: 25px; margin: 44px 0 10px; padding-top: 10px; border-top: 3px solid var(--ink); }
+h3 { font-size: 20px; margin: 30px 0 8px; }
+h4 { font-size: 18px; margin: 0 0 6px; }
+.made { color:var(--muted); font-size: 14px; margin: 0 0 12px; }
+nav.toc { font-size: 15px; margin-bottom: 8px; }
+nav.toc ol { margin: 4px 0 0; padding-left: 22px; columns: 2; }
+a { color: var(--blue); }
+code { font-size: 90%; background: var(--soft); padding: 1px 4px; border-radius: 3px; }
+.box { background: var(--soft); border-radius: 8px; padding: 4px 22px 10px; margin-top: 20px; }
+.box h2 { border-top: none; margin-top: 12px; font-size: 21px; }
+.lead { font-size: 19px; }
+.questions li { margin: 6px 0; font-size: 18px; }
+.meta { color: var(--muted); font-size: 14px; }
+figure { margin: 18px 0 26px; page-break-inside: avoid; break-inside: avoid; }
+figure img { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; display: block; }
+figcaption { color: var(--muted); font-size: 14.5px; margin-top: 6px; }
+.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0 22px; }
+@media (max-width: 800px) { .grid { grid-template-columns: 1fr; } nav.toc ol { columns: 1; } }
+table { border-collapse: collapse; width: 100%; font-size: 15px; margin: 10px 0 18px; }
+th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.band { display:block; color: var(--muted); font-size: 12.5px; }
+.unit { color: var(--muted); font-size: 13px; }
+.event { border-left: 4px solid var(--ink); padding: 2px 0 2px 16px; margin: 18px 0; page-break-inside: avoid; }
+.event .year { font-weight: 700; font-size: 19px; }
+blockquote { margin: 8px 0; padding: 6px 14px; background: var(--soft); border-left: 3px solid var(--muted);
+             font-style: italic; }
+blockquote mark { background: #fff1a8; font-style: italic; }
+.cite { font-size: 14px; color: var(--muted); margin: 2px 0 10px; }
+.changes { margin: 4px 0; }
+.after { font-size: 15px; color: var(--muted); }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin: 18px 0;
+        page-break-inside: avoid; break-inside: avoid; }
+.card .when { color: var(--muted); font-size: 14px; }
+.bars { margin: 8px 0 10px; }
+.bar { display: grid; grid-template-columns: 250px 1fr 130px; align-items: center; gap: 8px; font-size: 15px; }
+.bar .track { background: var(--soft); height: 14px; border-radius: 7px; overflow: hidden; }
+.bar .fill { background: #9aa6b8; height: 100%; }
+.bar.chosen .fill { background: var(--blue); }
+.bar.chosen { font-weight: 700; }
+td.pos { color: var(--green); } td.neg { color: var(--red); } td.zero { color: #a0a7b4; }
+tr.total td { font-weight: 700; border-top: 2px solid var(--ink); }
+.termname { font-weight: 600; }
+.meaning { display: block; color: var(--muted); font-size: 13px; font-weight: 400; }
+.story td { text-align: center; white-space: nowrap; }
+.story td.hold { color: #b4bac5; }
+.story td.key { font-weight: 700; background: #fff6d6; }
+.story td.east { color: var(--east); } .story td.west { color: var(--west); }
+.note { font-size: 15px; color: var(--muted); }
+.decided { background: #eef5fb; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
+.faced { font-size: 15px; }
+footer { color: var(--muted); font-size: 14px; border-top: 1px solid var(--line); margin-top: 50px;
+         padding-top: 10px; padding-bottom: 40px; }
+@media print { body { font-size: 12pt; } nav.toc { display: none; } h2 { page-break-before: auto; }
+               a { color: inherit; text-decoration: none; } }
+"""
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def _single(result, folder, scratch: Path) -> tuple[str, list[tuple[str, str]], str]:
+    title = _title(result)
+    figures = _run_figures(result, folder, scratch / "run", RUN_FIGURES)
+    toc = [("scenario", "The scenario"), ("outcomes", "Headline outcomes"), ("figures", "Figures"),
+           ("events", "Events and their sources"), ("parameters", "Parameters changed"),
+           ("typical-world", "A typical world and its turning points"), ("about-run", "About this run")]
+    parts = [
+        _scenario_section(result, "scenario", level=2),
+        _outcomes_section(result, "outcomes"),
+        _figures_section(result, figures, "figures"),
+        _events_section(result, "events"),
+        _parameters_section(result, "parameters"),
+        _typical_section(result, "typical-world", scratch / "typical"),
+        _about_section([result], [folder], "about-run"),
+    ]
+    return "\n".join(parts), toc, title
+
+
+def _several(results, folders, scratch: Path) -> tuple[str, list[tuple[str, str]], str]:
+    names = unique_names(results)
+    title = "Comparing scenarios: " + ", ".join(names)
+    toc = [("scenarios", "The scenarios"), ("comparison", "Comparison")]
+    parts = ['<section id="scenarios"><h2>The scenarios</h2>']
+    for i, (name, result) in enumerate(zip(names, results)):
+        parts.append(_scenario_section(result, f"scenario-{i}", level=3, name=name))
+    parts.append("</section>")
+    parts.append(_comparison_section(results, names, "comparison", scratch / "compare"))
+    for i, (name, result, folder) in enumerate(zip(names, results, folders)):
+        anchor = f"run-{i}"
+        toc.append((anchor, f"{name} in detail"))
+        figures = _run_figures(result, folder, scratch / f"run{i}", RUN_FIGURES_IN_COMPARISON)
+        parts.append(f'<section id="{anchor}"><h2>{e(name)} in detail: {e(_title(result))}</h2>')
+        parts.append(_outcomes_section(result, f"{anchor}-outcomes", level=3))
+        parts.append(_figures_section(result, figures, f"{anchor}-figures", level=3))
+        parts.append(_events_section(result, f"{anchor}-events", level=3))
+        parts.append(_parameters_section(result, f"{anchor}-parameters", level=3))
+        parts.append(_typical_section(result, f"{anchor}-typical", scratch / f"typical{i}", level=3))
+        parts.append("</section>")
+    toc.append(("about-run", "About these runs"))
+    parts.append(_about_section(results, folders, "about-run"))
+    return "\n".join(parts), toc, title
+
+
+def _title(result) -> str:
+    return str((result.scenario or {}).get("title") or result.name)
+
+
+def _heading(level: int, anchor: str, text: str) -> str:
+    return f'<h{level} id="{e(anchor)}">{e(text)}</h{level}>'
+
+
+# --------------------------------------------------------------------------- scenario, outcomes
+
+
+def _scenario_section(result, anchor: str, level: int = 2, name: str | None = None) -> str:
+    scenario = result.scenario or {}
+    heading = "The scenario" if name is None else f"{name}: {_title(result)}"
+    description = " ".join(str(scenario.get("description") or "").split())
+    years = result.years
+    out = [f'<section>{_heading(level, anchor, heading)}']
+    if description:
+        out.append(f'<p class="lead">{e(description)}</p>')
+    out.append(f'<p class="meta">Scenario <code>{e(result.name)}</code> &middot; {years[0]}&ndash;{years[-1]} '
+               f'&middot; {result.replicates:,} worlds &middot; seed {e(result.seed)}</p>')
+    questions = [str(q) for q in scenario.get("questions") or []]
+    if questions:
+        out.append("<h4>Questions for discussion</h4>" if level > 2 else "<h3>Questions for discussion</h3>")
+        out.append('<ol class="questions">' + "".join(f"<li>{e(q)}</li>" for q in questions) + "</ol>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _outcome_years(result) -> list[int]:
+    years = result.years
+    chosen = {years[0], years[len(years) // 2], years[-1]}
+    for event in (result.scenario or {}).get("events") or []:
+        y = int(event.get("year", years[0]))
+        for candidate in (y, y + 1):
+            if years[0] <= candidate <= years[-1]:
+                chosen.add(candidate)
+    chosen = sorted(chosen)
+    while len(chosen) > 7:  # keep first, last and the event years; drop the middle year first
+        middle = years[len(years) // 2]
+        if middle in chosen and middle not in (years[0], years[-1]):
+            chosen.remove(middle)
+        else:
+            chosen.pop(len(chosen) // 2)
+    return chosen
+
+
+def _decimals(values) -> int:
+    finite = [abs(v) for v in values if v is not None and np.isfinite(v)]
+    top = max(finite, default=0.0)
+    return 2 if top < 10 else 1 if top < 100 else 0
+
+
+def _outcomes_section(result, anchor: str, level: int = 2) -> str:
+    years = _outcome_years(result)
+    summary = result.summary.set_index(["output", "year"])
+    summary = summary[~summary.index.duplicated()]
+    first = result.years[0]
+    head = "".join(f'<th class="num">{y}{" (start)" if y == first else ""}</th>' for y in years)
+    rows = []
+    for output in HEADLINE:
+        if output not in OUTPUTS or (output, years[0]) not in summary.index:
+            continue
+        meta = OUTPUTS[output]
+        values = [summary.loc[(output, y)] for y in years if (output, y) in summary.index]
+        decimals = 0 if output == "sanctions_level" else _decimals([v[s] for v in values for s in ("p05", "p50", "p95")])
+        cells = []
+        for y in years:
+            if (output, y) not in summary.index:
+                cells.append('<td class="num">&ndash;</td>')
+                continue
+            row = summary.loc[(output, y)]
+            cells.append(f'<td class="num">{e(num(row.p50, decimals))}'
+                         f'<span class="band">{e(num(row.p05, decimals))} to {e(num(row.p95, decimals))}</span></td>')
+        rows.append(f'<tr><td><span class="termname">{e(_label(output))}</span>'
+                    f'<span class="unit"> {e(meta.unit)}</span></td>{"".join(cells)}</tr>')
+    events = result.events
+    event_rows = []
+    for event in EVENT_ROWS:
+        table = events[events["event"] == event].set_index("year")
+        if table.empty:
+            continue
+        meaning = str(table["meaning"].iloc[0]).replace(">=", "≥")
+        cells = "".join(f'<td class="num">{e(percent(float(table.loc[y, "probability"])))}</td>'
+                        if y in table.index else '<td class="num">&ndash;</td>' for y in years)
+        event_rows.append(f"<tr><td>{e(meaning)}</td>{cells}</tr>")
+    return f"""<section>{_heading(level, anchor, "Headline outcomes")}
+<p>Each cell: the <strong>median</strong> world, and below it the range that holds 90% of the worlds.
+The years shown are the first and last, the middle year, and the years of the scenario's events and the year after.</p>
+<table><thead><tr><th>outcome</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+<p>How often things happen: the share of worlds in which each event occurs that year.</p>
+<table><thead><tr><th>event</th>{head}</tr></thead><tbody>{"".join(event_rows)}</tbody></table>
+</section>"""
+
+
+def _label(output: str) -> str:
+    labels = {"alignment": "Alignment (−1 Russia … +1 West)", "russia_trade_share": "Russia's share of trade",
+              "eu_trade_share": "EU's share of trade", "sanctions_level": "EU sanctions level (0–2)",
+              "subsidy_pct_gdp": "Russian subsidy and loans", "unrest": "Street unrest",
+              "gdp_growth": "Belarus GDP growth", "regime_security": "Regime security",
+              "eu_engagement": "EU engagement", "integration_pressure": "Russian pressure for integration",
+              "repression": "Repression in Belarus", "political_prisoners": "Political prisoners held at year end"}
+    return labels.get(output, output.replace("_", " ").capitalize())
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _run_figures(result, folder, scratch: Path, stems: list[str]) -> dict[str, Path]:
+    """PNG files of the run's figures: the run folder's own when all are there, else drawn afresh."""
+    if folder is not None:
+        existing = {stem: Path(folder) / "plots" / f"{stem}.png" for stem in stems}
+        if all(p.is_file() for p in existing.values()):
+            return existing
+    from sim.plots import plot_run
+
+    plot_run(result, scratch)
+    return {stem: scratch / f"{stem}.png" for stem in stems if (scratch / f"{stem}.png").is_file()}
+
+
+def _png_bytes(path: Path) -> bytes:
+    """The PNG reduced to a 256-colour palette (median cut, no dithering): the same picture at a third of
+    the size, so that the report stays small enough to email. The original is kept if that fails."""
+    raw = Path(path).read_bytes()
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(raw)) as image:
+            palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                    dither=Image.Dither.NONE)
+            buffer = io.BytesIO()
+            palette.save(buffer, "PNG", compress_level=6)
+        small = buffer.getvalue()
+        return small if len(small) < len(raw) else raw
+    except Exception:  # Pillow missing or an unusual file: embed it as it is
+        return raw
+
+
+def _img(path: Path, alt: str) -> str:
+    data = base64.b64encode(_png_bytes(path)).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{e(alt)}">'
+
+
+def _figure(path: Path, alt: str, caption: str) -> str:
+    return f"<figure>{_img(path, alt)}<figcaption>{e(caption)}</figcaption></figure>"
+
+
+def _figure_text(stem: str) -> tuple[str, str]:
+    if stem in FIGURE_CAPTIONS:
+        return stem.replace("_", " "), FIGURE_CAPTIONS[stem]
+    output = stem[len("fan_"):] if stem.startswith("fan_") else stem
+    meta = OUTPUTS.get(output)
+    what = _label(output)
+    unit = f" ({meta.unit})" if meta else ""
+    return f"Fan chart: {what}", f"{what}{unit}."
+
+
+def _figures_section(result, figures: dict[str, Path], anchor: str, level: int = 2) -> str:
+    out = [f"<section>{_heading(level, anchor, 'Figures')}"]
+    if "overview" in figures:
+        alt, caption = _figure_text("overview")
+        out.append(_figure(figures["overview"], f"Overview of {_title(result)}", caption))
+    fans = [stem for stem in figures if stem.startswith("fan_")]
+    if fans:
+        out.append('<p class="note">Fan charts: the line is the median world, the dark band half of all worlds, '
+                   'the light band 90% of them.</p><div class="grid">')
+        for stem in fans:
+            alt, caption = _figure_text(stem)
+            out.append(_figure(figures[stem], alt, caption))
+        out.append("</div>")
+    for stem in ("trade_shares", "event_probabilities"):
+        if stem in figures:
+            alt, caption = _figure_text(stem)
+            out.append(_figure(figures[stem], alt, caption))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- events and parameters
+
+
+def _registry(result):
+    try:
+        return load_registry((result.scenario or {}).get("registry"))
+    except Exception:  # a moved or missing registry: fall back to the default one
+        try:
+            return load_registry()
+        except Exception:
+            return None
+
+
+def _source_line(doc: str, sources) -> str:
+    source = sources.get(doc)
+    if source is None:
+        return e(doc)
+    bits = [f"<strong>{e(source.short)}</strong>"]
+    if source.author:
+        bits.append(e(source.author))
+    if source.outlet:
+        bits.append(e(source.outlet))
+    if source.title:
+        bits.append(f"&ldquo;{e(source.title)}&rdquo;")
+    if source.vantage_date:
+        bits.append(e(source.vantage_date))
+    return ", ".join(bits) + f' <span class="unit">(seeds/{e(doc)})</span>'
+
+
+def _change_text(pid: str, operation: str, value: float, year: int, registry) -> str:
+    if pid in STATE_VARIABLES:
+        spec = STATE_VARIABLES[pid]
+        if operation == "add":
+            what = f"adds {num(value, sign=True)} to"
+        else:
+            what = f"sets to {num(value)}"
+        return (f"{what} <em>{e(spec.meaning)}</em> (<code>{e(pid)}</code>), once, in {year}; the model's "
+                f"own dynamics carry it on from there")
+    meaning = registry[pid].meaning if registry is not None and pid in registry else pid
+    base = registry[pid].value_text() if registry is not None and pid in registry else "?"
+    if operation == "add":
+        what = f"adds {num(value, sign=True)} to"
+    else:
+        what = f"sets to {value:g}"
+    return (f"{what} <em>{e(meaning)}</em> (<code>{e(pid)}</code>, registry value {e(base)}) from {year} on")
+
+
+def _after_text(result, year: int) -> str:
+    """What happened in the model that year and the next: the likely discrete events, as an HTML list."""
+    events = result.events
+    items = []
+    for y in (year, year + 1):
+        rows = events[(events["year"] == y) & events["event"].isin(
+            ["crackdown", "sanctions_tightened", "sanctions_eased", "prisoner_release", "lean_east", "tilt_west",
+             "subsidy_raised", "subsidy_cut"])]
+        rows = rows[rows["probability"] >= 0.1].sort_values("probability", ascending=False)
+        if not rows.empty:
+            listed = "; ".join(f"{r.meaning} in {percent(r.probability)}" for r in rows.itertuples())
+            items.append(f"<li><strong>{y}:</strong> {e(listed)} of worlds.</li>")
+    if not items:
+        return ""
+    return f'<div class="after">What followed in the model:<ul>{"".join(items)}</ul></div>'
+
+
+def _events_section(result, anchor: str, level: int = 2) -> str:
+    events = sorted((result.scenario or {}).get("events") or [], key=lambda ev: int(ev.get("year", 0)))
+    out = [f"<section>{_heading(level, anchor, 'Events and their sources')}"]
+    if not events:
+        out.append("<p>This scenario imposes no events: every move comes from the agents' own choices, with oil "
+                   "prices, Russia's growth and unrest drawn at random in each world.</p></section>")
+        return "\n".join(out)
+    out.append("<p>What the scenario imposes, year by year, with the passages of the source documents it rests "
+               "on. Everything else comes from the agents' own choices.</p>")
+    registry, sources = _registry(result), load_sources()
+    for event in events:
+        year = int(event.get("year", 0))
+        note = str(event.get("note") or "scenario event")
+        changes = []
+        for operation in ("set", "add"):
+            for pid, value in (event.get(operation) or {}).items():
+                changes.append(f"<li>{_change_text(pid, operation, float(value), year, registry)}</li>")
+        cites = []
+        for citation in event.get("citations") or []:
+            doc, quote = str(citation.get("doc", "")), str(citation.get("quote", ""))
+            cites.append(f"<blockquote>&ldquo;{e(quote)}&rdquo;</blockquote>"
+                         f'<p class="cite">{_source_line(doc, sources)}</p>')
+        after = _after_text(result, year)
+        out.append(f'<div class="event"><span class="year">{year}</span> &middot; {e(note)}'
+                   f'<ul class="changes">{"".join(changes)}</ul>{"".join(cites)}'
+                   + after + "</div>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def changed_parameters(result) -> list[dict[str, Any]]:
+    """Parameters whose value differs from the registry at some point of the run, in registry order."""
+    changed = []
+    for pid, entry in (result.parameters or {}).items():
+        differs = entry.get("source") == "scenario" and entry.get("value") != entry.get("registry_value")
+        if differs or entry.get("events"):
+            changed.append({"id": pid, **entry})
+    return changed
+
+
+def _marked(sentence: str, quote: str) -> str:
+    folded = fold(quote)
+    start = sentence.find(folded)
+    if start < 0:
+        return e(sentence)
+    end = start + len(folded)
+    return f"{e(sentence[:start])}<mark>{e(sentence[start:end])}</mark>{e(sentence[end:])}"
+
+
+def _parameters_section(result, anchor: str, level: int = 2) -> str:
+    changed = changed_parameters(result)
+    out = [f"<section>{_heading(level, anchor, 'Parameters changed from the registry')}"]
+    if not changed:
+        out.append("<p>None: this run uses every parameter at its value in the cited registry "
+                   "(<code>seeds/parameters.yaml</code>; <code>sim params</code> lists them). Any one-off jolts to "
+                   "the state are listed under the events.</p></section>")
+        return "\n".join(out)
+    out.append("<p>Every number of the model comes from the registry, each with the passage it rests on or an "
+               "explicit assumption. This run changes these:</p>")
+    registry, sources = _registry(result), load_sources()
+    for entry in changed:
+        pid = entry["id"]
+        parameter = registry[pid] if registry is not None and pid in registry else None
+        meaning = parameter.meaning if parameter else ""
+        registry_value = entry.get("registry_value")
+        steps = []
+        if entry.get("source") == "scenario":
+            steps.append(f"{entry['value']:g} for the whole run")
+        for change in entry.get("events") or []:
+            if "set" in change:
+                steps.append(f"set to {float(change['set']):g} from {change['year']}")
+            elif "add" in change:
+                steps.append(f"{float(change['add']):+g} from {change['year']}")
+        evidence = []
+        for event in (result.scenario or {}).get("events") or []:
+            if pid not in (event.get("set") or {}) and pid not in (event.get("add") or {}):
+                continue
+            for citation in event.get("citations") or []:
+                evidence.append(f"<blockquote>&ldquo;{e(citation.get('quote', ''))}&rdquo;</blockquote>"
+                                f'<p class="cite">{_source_line(str(citation.get("doc", "")), sources)}</p>')
+        if evidence:
+            evidence.insert(0, f'<p class="note">The change in {int(min(c["year"] for c in entry["events"]))} '
+                               f'rests on:</p>')
+        if entry.get("source") == "scenario":
+            evidence.insert(0, '<p class="note">Set for the whole run by the scenario file\'s '
+                               '<code>parameters:</code> or by <code>--set</code>; it carries no citation of its '
+                               'own.</p>')
+        evidence.append('<p class="note">The registry value rests on:</p>')
+        if parameter is not None:
+            for citation, sentence in quote_context(parameter):
+                text = _marked(sentence, citation.quote) if sentence else e(citation.quote)
+                evidence.append(f"<blockquote>&ldquo;{text}&rdquo;</blockquote>"
+                                f'<p class="cite">{_source_line(citation.doc, sources)}</p>')
+            if parameter.assumption:
+                evidence.append(f'<p class="cite"><strong>Assumption:</strong> {e(parameter.assumption)}</p>')
+        out.append(f'<div class="event"><code>{e(pid)}</code> &middot; {e(meaning)}'
+                   f'<p class="changes">Registry value <strong>{e(f"{float(registry_value):g}")}</strong> '
+                   f'({e(entry.get("unit", ""))}); in this run: <strong>{e("; ".join(steps))}</strong>.</p>'
+                   f'{"".join(evidence)}</div>')
+    out.append("</section>")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- the typical world
+
+
+def _typical_section(result, anchor: str, scratch: Path, level: int = 2) -> str:
+    out = [f"<section>{_heading(level, anchor, 'A typical world and its turning points')}"]
+    traced = traced_replicates(result)
+    if not traced:
+        out.append("<p>This run kept no decision trace, so its choices cannot be explained.</p></section>")
+        return "\n".join(out)
+    replicate = typical_replicate(result)
+    points = key_turning_points(result, replicate, MAX_TURNING_POINTS)
+    why = (f"its path is closest to the median of all {result.replicates:,} worlds"
+           if result.timeseries is not None else
+           "its choices most often match those of the other traced worlds (this run kept no per-world time "
+           "series, so the state each actor saw is not shown)")
+    out.append(f"<p>The simulator keeps the full reasoning of the first {len(traced)} worlds. Of these, "
+               f"<strong>world {replicate}</strong> is the most typical: {e(why)}. Here is its story, and why each "
+               f"actor did what it did at its turning points. (Any other world and year: <code>sim explain "
+               f"RUN_FOLDER --year Y --agent minsk --replicate K</code>.)</p>")
+    figure = _typical_figure(result, replicate, points, scratch)
+    if figure is not None:
+        out.append(_figure(figure, f"World {replicate} against all worlds",
+                           f"World {replicate} (orange) against the median and 90% range of all worlds (blue). "
+                           f"Dotted lines mark its key turning points."))
+    out.append(_story_table(result, replicate, points))
+    if points:
+        out.append(f"<h{level + 1}>Why it happened: the turning points</h{level + 1}>")
+        out.append("<p>A turning point is a year in which an actor leaves its usual course: a crackdown, a change "
+                   "of sanctions, or a move that breaks with the year before. Each card shows the options' chances, "
+                   "the reasons (points) behind them, and what the actor saw when it chose.</p>")
+        for point in points:
+            explanation = explain(result, point.year, point.agent, replicate=replicate, decision=point.decision)
+            out.append(_card(explanation.decisions[0]))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _story_table(result, replicate: int, points) -> str:
+    ts = result.timeseries
+    world = ts[ts["replicate"] == replicate].set_index("year").sort_index() if ts is not None else None
+    trace = result.trace
+    chosen = trace[(trace["chosen"] == 1) & (trace["replicate"] == replicate)]
+    moves = {(int(r.year), r.agent, r.decision): r.option for r in chosen.itertuples(index=False)}
+    years = sorted(set(world.index.astype(int)) if world is not None else {y for y, _, _ in moves})
+    key = {(p.year, p.agent, p.decision) for p in points}
+    state_head = ("<th>alignment</th><th>unrest</th><th>sanctions</th><th>subsidy</th>" if world is not None
+                  else "")
+    head = (f"<tr><th>year</th>{state_head}"
+            + "".join(f"<th>{e(AGENT_NAMES[a])}: {e(DECISION_TITLES[a, d].lower())}</th>" for a, d in DECISIONS)
+            + "</tr>")
+    rows = []
+    for year in years:
+        cells = [f"<td>{year}</td>"]
+        if world is not None:
+            row = world.loc[year]
+            cells += [f"<td>{e(num(row['alignment'], sign=True))}</td>", f"<td>{e(num(row['unrest']))}</td>",
+                      f"<td>{int(row['sanctions_level'])}</td>", f"<td>{e(num(row['subsidy_pct_gdp'], 1))}</td>"]
+        for agent, decision in DECISIONS:
+            option = moves.get((year, agent, decision))
+            if option is None:
+                cells.append('<td class="hold">&ndash;</td>')
+                continue
+            if option == DECISIONS[agent, decision].middle:
+                cells.append('<td class="hold">&middot;</td>')
+                continue
+            classes = []
+            if (year, agent, decision) in key:
+                classes.append("key")
+            if option == "lean_east":
+                classes.append("east")
+            if option == "tilt_west":
+                classes.append("west")
+            cells.append(f'<td class="{" ".join(classes)}">{e(SHORT_MOVES.get(option, option))}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    what = "the state at the end of each year, then each actor's move" if world is not None else "each actor's move"
+    return (f'<p class="note">Year by year in world {replicate}: {what} that year (&middot; means it held its '
+            f'course; &ndash; no decision; highlighted: the turning points explained below).</p>'
+            f'<div style="overflow-x:auto"><table class="story"><thead>{head}</thead><tbody>'
+            f'{"".join(rows)}</tbody></table></div>')
+
+
+def _card(d: DecisionExplanation) -> str:
+    spec = d.spec
+    name = AGENT_NAMES[d.agent]
+    chosen = d.chosen_view
+    share = ""
+    if chosen.share_all_worlds is not None and d.replicates > 1:
+        share = (f'<p class="note">Across all {d.replicates:,} worlds, {e(name)} '
+                 f'{e(spec.options[d.chosen].past)} in {e(percent(chosen.share_all_worlds))} that year.</p>')
+    bars = []
+    for o in d.options:
+        width = max(0.0, min(100.0, 100 * o.probability))
+        chance = percent(o.probability) if o.feasible else "not possible"
+        bars.append(f'<div class="bar{" chosen" if o.chosen else ""}"><span>{e(o.label)}</span>'
+                    f'<span class="track"><span class="fill" style="display:block;width:{width:.1f}%"></span></span>'
+                    f'<span class="num">{e(chance)}</span></div>')
+    feasible = [o for o in d.options if o.feasible]
+    head = "".join(f'<th class="num">{e(o.label)}</th>' for o in feasible)
+    rows = []
+    active = [t for t in d.terms if t.group != "inactive"]
+    active.sort(key=lambda t: -(max(t.values.values()) - min(t.values.values())))
+    for term in active:
+        context = f" ({term.context})" if term.context else ""
+        cells = "".join(_value_cell(term.values[o.option]) for o in feasible)
+        rows.append(f'<tr><td><span class="termname">{e(term.label)}{e(context)}</span>'
+                    f'<span class="meaning">{e(term.meaning)}</span></td>{cells}</tr>')
+    totals = "".join(f'<td class="num">{e(num(o.utility, sign=True))}</td>' for o in feasible)
+    rows.append(f'<tr class="total"><td>total points</td>{totals}</tr>')
+    inactive = [t for t in d.terms if t.group == "inactive"]
+    idle = ""
+    if inactive:
+        idle = ('<p class="note">Not at work this year: '
+                + e(", ".join(t.label + (f" ({t.context})" if t.context else "") for t in inactive)) + ".</p>")
+    decided = "<br>".join(e(line.strip()) for line in decided_lines(d))
+    if all(s.value is None for s in d.state):
+        faced = "<li>not recorded: this run kept no per-world time series (--summary-only).</li>"
+    else:
+        faced = "".join(f"<li><strong>{e(period)}:</strong> {e('; '.join(s.sentence for s in views))}.</li>"
+                        for period, views in state_periods(d))
+    not_likely = ""
+    if d.most_likely.option != d.chosen:
+        not_likely = (f'<p class="note">This was not the most likely move ({e(d.most_likely.label)} was): the '
+                      f'choice is a draw, and this time it fell on a less likely option.</p>')
+    return f"""<div class="card">
+<h4>{d.year} &middot; {e(name)} {e(spec.options[d.chosen].past)}</h4>
+<div class="when">{e(d.title)}. {e(spec.question)}</div>
+<div class="bars">{"".join(bars)}</div>
+{share}{not_likely}
+<div class="decided">{decided}</div>
+<table><thead><tr><th>reason</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+{idle}
+<div class="faced"><strong>What {e(name)} faced when it decided:</strong><ul>{faced}</ul></div>
+</div>"""
+
+
+def _value_cell(value: float) -> str:
+    kind = "zero" if abs(value) < 0.005 else "pos" if value > 0 else "neg"
+    return f'<td class="num {kind}">{e(num(value, sign=True))}</td>'
+
+
+def _typical_figure(result, replicate: int, points, scratch: Path) -> Path | None:
+    """The typical world's alignment, unrest, sanctions and subsidy against the ensemble's median and 90% band."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from sim.plots import STYLE
+
+    panels = [("alignment", "Alignment (−1 Russia, +1 West)"), ("unrest", "Street unrest (end of year)"),
+              ("sanctions_level", "EU sanctions level"), ("subsidy_pct_gdp", "Russian subsidy, % of GDP")]
+    summary, ts = result.summary, result.timeseries
+    if ts is None:  # a summary-only run keeps no single world's path
+        return None
+    world = ts[ts["replicate"] == replicate].set_index("year").sort_index()
+    if world.empty:
+        return None
+    scratch.mkdir(parents=True, exist_ok=True)
+    path = scratch / "typical_world.png"
+    point_years = sorted({p.year for p in points})
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(12, 6.6), layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(2, 2, sharex=True)
+        for ax, (output, title) in zip(axes.flat, panels):
+            table = summary[summary["output"] == output].drop_duplicates("year").set_index("year").sort_index()
+            ax.fill_between(table.index, table["p05"], table["p95"], color="#0072B2", alpha=0.18, linewidth=0)
+            ax.plot(table.index, table["p50"], color="#0072B2", linewidth=2.2)
+            ax.plot(world.index, world[output], color="#D55E00", linewidth=2.4, linestyle="--", marker="o",
+                    markersize=4)
+            for year in point_years:
+                ax.axvline(year, color="#555555", linestyle=":", linewidth=1.1)
+            ax.set_title(title, fontsize=13)
+            if output == "sanctions_level":
+                ax.set_yticks([0, 1, 2], ["0 none", "1 targeted", "2 broad"])
+                ax.set_ylim(-0.15, 2.15)
+            if output == "alignment":
+                ax.axhline(0, color="#666666", linewidth=0.8)
+        for ax in axes[-1]:
+            ax.set_xlabel("year")
+        handles = [Line2D([], [], color="#D55E00", linestyle="--", marker="o", linewidth=2.4,
+                          label=f"world {replicate}"),
+                   Line2D([], [], color="#0072B2", linewidth=2.2, label="median of all worlds"),
+                   Patch(facecolor="#0072B2", alpha=0.18, label="90% of worlds"),
+                   Line2D([], [], color="#555555", linestyle=":", label="turning point")]
+        fig.legend(handles=handles, loc="outside upper center", ncol=4, frameon=False)
+        fig.savefig(path, dpi=110)
+    return path
+
+
+# --------------------------------------------------------------------------- several runs
+
+
+def _comparison_section(results, names, anchor: str, scratch: Path) -> str:
+    from sim.plots import plot_compare
+
+    years = default_years(results)
+    out = [f'<section>{_heading(2, anchor, "Comparison")}']
+    for note in compare_notes(results):
+        out.append(f'<p class="note">Note: {e(note)}.</p>')
+    if years:
+        table = difference_table(results, years=years)
+        head = "".join(f'<th class="num">{e(n)}</th>' for n in names)
+        head += "".join(f'<th class="num">{e(n)} &minus; {e(names[0])}</th>' for n in names[1:])
+        rows = []
+        for output, group in table.groupby("output", sort=False):
+            numbers = [v for n in names for s in ("p50", "p05", "p95") for v in group[f"{n}:{s}"].tolist()]
+            decimals = 0 if output == "sanctions_level" else _decimals(numbers)
+            first = True
+            for _, row in group.iterrows():
+                label = (f'<span class="termname">{e(_label(output))}</span>'
+                         f'<span class="unit"> {e(OUTPUTS[output].unit)}</span>') if first else ""
+                first = False
+                cells = "".join(
+                    f'<td class="num">{e(num(row[f"{n}:p50"], decimals))}<span class="band">'
+                    f'{e(num(row[f"{n}:p05"], decimals))} to {e(num(row[f"{n}:p95"], decimals))}</span></td>'
+                    if np.isfinite(row[f"{n}:p50"]) else '<td class="num">&ndash;</td>' for n in names)
+                diffs = "".join(
+                    f'<td class="num">{e(num(row[f"diff:{n}-{names[0]}"], decimals, sign=True))}</td>'
+                    if np.isfinite(row[f"diff:{n}-{names[0]}"]) else '<td class="num">&ndash;</td>'
+                    for n in names[1:])
+                rows.append(f"<tr><td>{label}</td><td>{int(row['year'])}</td>{cells}{diffs}</tr>")
+        out.append("<p>Each cell: the median world and, below it, the range holding 90% of the worlds. The last "
+                   f"columns give each scenario's median minus that of {e(names[0])}.</p>")
+        out.append(f'<div style="overflow-x:auto"><table><thead><tr><th>outcome</th><th>year</th>{head}</tr>'
+                   f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+    written = plot_compare(results, scratch, COMPARE_OUTPUTS)
+    pngs = [p for p in written if p.suffix == ".png"]
+    if pngs:
+        out.append('<p class="note">Overlays: each scenario\'s median line and the band holding half of its '
+                   'worlds.</p><div class="grid">')
+        for path in pngs:
+            output = path.stem[len("compare_"):]
+            out.append(_figure(path, f"Comparison: {_label(output)}", f"{_label(output)}, by scenario."))
+        out.append("</div>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _about_section(results, folders, anchor: str) -> str:
+    rows = []
+    for result, folder in zip(results, folders):
+        scenario = result.scenario or {}
+        versions = result.versions or {}
+        software = ", ".join(f"{k} {v}" for k, v in versions.items() if k in ("python", "mesa", "balancing-act"))
+        rows.append(f"<tr><td><code>{e(result.name)}</code></td><td>{e(folder) if folder else '&ndash;'}</td>"
+                    f"<td>{e(scenario.get('path', ''))}</td><td>{e(result.seed)}</td>"
+                    f"<td>{result.replicates:,}</td><td>{e(result.started)}</td><td>{e(software)}</td></tr>")
+    return f"""<section>{_heading(2, anchor, "About this run" if len(results) == 1 else "About these runs")}
+<p class="note">To reproduce a run, rerun its scenario file with the same seed and number of worlds
+(<code>sim run SCENARIO.yaml --seed S --replicates N</code>). The run folder holds every table behind this report.</p>
+<table><thead><tr><th>scenario</th><th>run folder</th><th>scenario file</th><th>seed</th><th>worlds</th>
+<th>started</th><th>software</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+</section>"""

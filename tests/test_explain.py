@@ -1,0 +1,329 @@
+"""sim explain: why an actor chose what it did, from the decision trace, in plain words.
+
+The explanations read only the result tables; these tests check them against the
+trace itself (terms add up to the utility, the state shown is the state the terms
+were computed from) and check that every term the model writes has a meaning.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.errors import ScenarioError
+from sim.explain import (explain, key_turning_points, parameter_value, seen_state, traced_replicates,
+                         turning_points, typical_replicate)
+from sim.registry import Citation, find_quote, load_registry
+from sim.results import Result
+from sim.terms import AGENT_DECISIONS, DECISIONS, MOVE_COLUMNS, STATE
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def unrest_folder(tmp_path_factory) -> Path:
+    result = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=150, end_year=2024)
+    folder = tmp_path_factory.mktemp("explain") / "unrest"
+    result.save(folder, plots=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def unrest(unrest_folder) -> Result:
+    return Result.load(unrest_folder)
+
+
+# --------------------------------------------------------------------------- the typical world
+
+
+def test_typical_replicate_is_the_traced_world_closest_to_the_median(unrest):
+    traced = traced_replicates(unrest)
+    assert traced == list(range(25))
+    chosen = typical_replicate(unrest)
+    assert chosen in traced
+
+    # The documented rule, computed independently.
+    outputs = ["alignment", "russia_trade_share", "eu_trade_share", "sanctions_level", "subsidy_pct_gdp",
+               "unrest", "gdp_growth", "regime_security"]
+    ts = unrest.timeseries
+    spread = ts[outputs].std(ddof=0)
+    outputs = [o for o in outputs if spread[o] > 0]
+    median = ts.groupby("year")[outputs].median()
+    gaps = {}
+    for r in traced:
+        world = ts[ts["replicate"] == r].set_index("year")[outputs]
+        gaps[r] = float((((world - median) / spread[outputs]) ** 2).to_numpy().mean())
+    assert gaps[chosen] == pytest.approx(min(gaps.values()))
+
+
+def test_explain_defaults_to_the_typical_world_and_says_so(unrest):
+    explanation = explain(unrest, 2021)
+    assert explanation.typical and explanation.replicate == typical_replicate(unrest)
+    assert explanation.agent == "minsk" and [d.decision for d in explanation.decisions] == ["foreign", "domestic"]
+    assert "the most typical of the 25 traced worlds" in explanation.text()
+
+    other = explain(unrest, 2021, replicate=3)
+    assert not other.typical and other.replicate == 3
+    assert "(replicate 3)" in other.text()
+
+
+# --------------------------------------------------------------------------- agreement with the trace
+
+
+@pytest.mark.parametrize("agent", ["minsk", "moscow", "brussels"])
+def test_options_terms_and_choice_agree_with_trace_and_timeseries(unrest, agent):
+    ts = unrest.timeseries.set_index(["replicate", "year"])
+    for replicate in (0, 7, 24):
+        for year in (2016, 2020, 2021, 2024):
+            for d in explain(unrest, year, agent, replicate=replicate).decisions:
+                probabilities = [o.probability for o in d.options]
+                assert sum(probabilities) == pytest.approx(1, abs=1e-4)
+                assert sum(o.chosen for o in d.options) == 1
+                for o in d.options:
+                    total = sum(t.values[o.option] for t in d.terms)
+                    assert total == pytest.approx(o.utility, abs=1e-4)
+                # The chosen option is the move recorded in timeseries.csv.
+                move = int(ts.loc[(replicate, year), MOVE_COLUMNS[agent, d.decision]])
+                assert d.chosen == list(DECISIONS[agent, d.decision].options)[move + 1]
+                # The runner-up is the likeliest of the other possible options.
+                others = [o for o in d.options if not o.chosen and o.feasible]
+                assert d.runner_up == max(others, key=lambda o: o.probability).option
+                for t in d.terms:
+                    assert t.difference == pytest.approx(t.values[d.chosen] - t.values[d.runner_up])
+
+
+def test_state_shown_is_the_state_the_terms_were_computed_from(unrest):
+    """Recompute terms from the state the explanation says the agents saw (ODD 7.4-7.10)."""
+    trace = unrest.trace
+    p = {pid: parameter_value(unrest, pid, 2020) for pid in unrest.parameters}
+    checked = 0
+    for replicate in range(0, 25, 4):
+        for year in range(2016, 2025):
+            seen = seen_state(unrest, replicate, year)
+            rows = trace[(trace["replicate"] == replicate) & (trace["year"] == year)]
+
+            def value(agent, decision, option, term):
+                row = rows[(rows["agent"] == agent) & (rows["decision"] == decision) & (rows["option"] == option)]
+                return float(row[f"term.{term}"].iloc[0])
+
+            assert value("minsk", "foreign", "tilt_west", "subsidy_ties") == pytest.approx(
+                -p["minsk.weight_subsidy"] * seen["subsidy_pct_gdp"] / 10, abs=1e-4)
+            assert value("minsk", "foreign", "tilt_west", "trade_dependence") == pytest.approx(
+                -p["minsk.weight_trade_dependence"] * seen["russia_trade_share"], abs=1e-4)
+            assert value("minsk", "foreign", "tilt_west", "sovereignty") == pytest.approx(
+                p["minsk.weight_sovereignty"] * seen["integration_pressure"], abs=1e-4)
+            assert value("minsk", "foreign", "tilt_west", "sanctions_relief") == pytest.approx(
+                p["minsk.weight_sanctions_relief"] * seen["sanctions_level"], abs=1e-4)
+            assert value("minsk", "foreign", "tilt_west", "eu_offer") == pytest.approx(
+                p["minsk.weight_eu_engagement"] * seen["eu_engagement"], abs=1e-4)
+            # Unrest is this year's, before any crackdown (the 2020 jolt included).
+            assert value("minsk", "foreign", "tilt_west", "domestic_threat") == pytest.approx(
+                -p["minsk.weight_domestic_threat"] * seen["unrest"], abs=1e-4)
+            assert value("minsk", "domestic", "crack_down", "survival") == pytest.approx(
+                p["minsk.weight_survival"] * (seen["unrest"] - p["minsk.unrest_threshold"]), abs=1e-4)
+            assert value("minsk", "foreign", "tilt_west", "release_cost") == pytest.approx(
+                -p["minsk.weight_release_cost"] * math.tanh(seen["political_prisoners"]
+                                                            / p["minsk.release_cost_scale"]), abs=1e-4)
+            assert value("moscow", "subsidy", "raise", "loyalty") == pytest.approx(
+                -p["moscow.weight_alignment"] * seen["alignment"], abs=1e-4)
+            assert value("brussels", "sanctions", "tighten", "crackdown") == pytest.approx(
+                p["brussels.weight_crackdown"] * seen["crackdown"], abs=1e-4)
+            assert value("brussels", "engagement", "expand", "minsk_moves") == pytest.approx(
+                p["brussels.weight_engagement_moves"] * seen["minsk_foreign_move"], abs=1e-4)
+            checked += 1
+    assert checked > 40
+
+
+def test_unrest_seen_in_a_crackdown_year_is_before_the_crackdown(unrest):
+    ts = unrest.timeseries
+    cracked = ts[(ts["crackdown"] == 1) & (ts["replicate"] < 25)].iloc[0]
+    seen = seen_state(unrest, int(cracked["replicate"]), int(cracked["year"]))
+    assert seen["unrest"] == pytest.approx(cracked["unrest"] / 0.5)  # suppression 0.5 halves it afterwards
+    assert seen["unrest"] > cracked["unrest"]
+
+
+# --------------------------------------------------------------------------- plain words
+
+
+def test_2021_explanation_reads_in_plain_words(unrest):
+    text = explain(unrest, 2021, "minsk").text()
+    assert text.startswith("Why did Minsk act as it did in 2021?")
+    assert re.search(r"Abroad: Minsk (leaned East|held the balance|tilted West)\.", text)
+    assert re.search(r"At home: Minsk (loosened its grip|held its course|cracked down)\.", text)
+    assert re.search(r"It had an? [\d.]+% chance of doing so|Its chance of doing so was", text)
+    assert "Across all 150 worlds in 2021" in text
+    assert "What pulled it East:" in text and "What decided it:" in text
+    assert "Russian subsidies and loans" in text and "% of GDP" in text
+    assert "threshold 0.45" in text
+    assert "At the end of 2020:" in text and "In 2021 itself:" in text
+    assert "EU sanctions" in text
+    # Numbers with two decimals and a true minus sign; no internal term names.
+    assert re.search(r"[+\u2212]\d+\.\d\d for leaning East", text)
+    for name in ("subsidy_ties", "balance_preference", "term.", "lean_east", "crack_down"):
+        assert name not in text
+
+
+def test_every_agent_and_decision_can_be_explained(unrest):
+    for agent, names in AGENT_DECISIONS.items():
+        explanation = explain(unrest, 2022, agent.upper())  # case does not matter
+        assert [d.decision for d in explanation.decisions] == list(names)
+        for d in explanation.decisions:
+            assert d.state, (agent, d.decision)
+            assert all(s.text and s.text != "not recorded" for s in d.state)
+    only = explain(unrest, 2022, "brussels", decision="sanctions")
+    assert [d.decision for d in only.decisions] == ["sanctions"]
+
+
+def test_sanctions_that_cannot_move_further_are_not_possible(unrest):
+    ts = unrest.timeseries
+    broad = ts[(ts["sanctions_level"] == 2) & (ts["replicate"] < 25) & (ts["year"] < 2024)].iloc[0]
+    d = explain(unrest, int(broad["year"]) + 1, "brussels", replicate=int(broad["replicate"]),
+                decision="sanctions").decisions[0]
+    assert not d.option("tighten").feasible and d.option("tighten").probability == 0
+    assert "tightening sanctions was not possible" in d.text()
+
+
+# --------------------------------------------------------------------------- turning points
+
+
+def test_turning_points_are_departures_from_the_usual_course(unrest):
+    for replicate in (0, typical_replicate(unrest)):
+        points = turning_points(unrest, replicate)
+        assert points == sorted(points, key=lambda p: p.year)
+        world = unrest.timeseries[unrest.timeseries["replicate"] == replicate].set_index("year")
+        for year, agent, decision in points:
+            move = int(world.loc[year, MOVE_COLUMNS[agent, decision]])
+            assert move != 0
+            if (agent, decision) not in (("minsk", "domestic"), ("brussels", "sanctions")):
+                assert int(world.loc[year - 1, MOVE_COLUMNS[agent, decision]]) != move
+        # Every crackdown and every sanctions change is a turning point.
+        for year in world.index[world.index > 2015]:
+            if world.loc[year, "crackdown"] == 1:
+                assert (year, "minsk", "domestic") in points
+            if world.loc[year, "brussels_sanctions_move"] != 0:
+                assert (year, "brussels", "sanctions") in points
+        key = key_turning_points(unrest, replicate, limit=5)
+        assert len(key) <= 5 and set(key) <= set(points)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_bad_requests_raise_one_line_errors(unrest):
+    with pytest.raises(ScenarioError, match=r"year: 2040 is outside this run \(2015-2024\); decisions are traced "
+                                            r"for 2016-2024"):
+        explain(unrest, 2040)
+    with pytest.raises(ScenarioError, match="2015 is the starting picture"):
+        explain(unrest, 2015)
+    with pytest.raises(ScenarioError, match=r"replicate: 30 is not traced; the traced replicates are 0-24"):
+        explain(unrest, 2021, replicate=30)
+    with pytest.raises(ScenarioError, match=r"unknown agent 'moskow'; choose minsk, moscow or brussels; "
+                                            r"did you mean 'moscow'\?"):
+        explain(unrest, 2021, "moskow")
+    with pytest.raises(ScenarioError, match="has no decision"):
+        explain(unrest, 2021, "minsk", decision="sanctions")
+
+
+def test_cli_explain_prints_plain_words(run_cli, unrest_folder):
+    result = run_cli("explain", unrest_folder, "--year", "2021")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Why did Minsk act as it did in 2021?")
+    assert "What decided it" in result.stdout
+    result = run_cli("explain", unrest_folder, "--year", "2021", "--agent", "brussels", "--replicate", "4")
+    assert result.exit_code == 0, result.stderr
+    assert "Why did Brussels act as it did in 2021? (replicate 4)" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--year", "2031"], "year: 2031 is outside this run"),
+    (["--year", "2021", "--replicate", "99"], "replicate: 99 is not traced; the traced replicates are 0-24"),
+    (["--year", "2021", "--agent", "kyiv"], "agent: unknown agent 'kyiv'"),
+])
+def test_cli_explain_errors_exit_2_with_one_line(run_cli, unrest_folder, args, message):
+    result = run_cli("explain", unrest_folder, *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {unrest_folder}: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_explain_refuses_a_folder_that_is_not_a_run(run_cli, tmp_path):
+    result = run_cli("explain", tmp_path, "--year", "2021")
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path}: not a run folder (no manifest.json)\n"
+
+
+def test_summary_only_run_is_explained_without_state(tmp_path):
+    result = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=60, end_year=2022, summary_only=True)
+    replicate = typical_replicate(result)
+    assert replicate in traced_replicates(result)
+    text = explain(result, 2021).text()
+    assert "not recorded: this run kept no per-world time series" in text
+    assert turning_points(result, replicate) is not None
+
+
+# --------------------------------------------------------------------------- every term has a meaning
+
+
+@pytest.fixture(scope="module")
+def traces():
+    """Traces of scenarios that between them switch every term on (war, sanctions, crackdowns)."""
+    return [sim.run(SCENARIOS / name, replicates=30, end_year=2026).trace
+            for name in ("unrest_shock.yaml", "war_2022.yaml", "return_to_balance.yaml")]
+
+
+def test_every_term_and_option_in_a_real_trace_has_a_meaning(traces):
+    seen: dict[tuple[str, str], set[str]] = {}
+    for trace in traces:
+        terms = [c for c in trace.columns if c.startswith("term.")]
+        for (agent, decision), rows in trace.groupby(["agent", "decision"]):
+            spec = DECISIONS.get((agent, decision))
+            assert spec is not None, f"no meaning for the decision {agent} {decision} in sim/terms.py"
+            assert set(rows["option"]) == set(spec.options), (agent, decision)
+            used = {c[len("term."):] for c in terms if rows[c].notna().all()}
+            missing = used - set(spec.terms)
+            assert not missing, f"{agent} {decision}: terms without a meaning in sim/terms.py: {sorted(missing)}"
+            seen.setdefault((agent, decision), set()).update(used)
+    # ... and sim/terms.py describes no term the model does not have.
+    for key, spec in DECISIONS.items():
+        assert set(spec.terms) == seen[key], key
+
+
+def test_term_meanings_are_complete_and_their_quotes_are_in_the_seeds():
+    registry = load_registry()
+    for (agent, decision), spec in DECISIONS.items():
+        assert len(spec.options) == 3 and spec.question.endswith("?")
+        for option in spec.options.values():
+            assert option.label and option.gerund and option.past and option.meaning and option.pull
+        for name, term in spec.terms.items():
+            assert term.label and term.meaning.endswith("."), (agent, decision, name)
+            assert term.weight in registry, f"{agent} {decision} {name}: weight {term.weight} not in the registry"
+            assert set(term.shows) <= set(STATE)
+            if term.quote:
+                assert find_quote(Citation(term.doc, term.quote)) is not None, (name, term.quote)
+        assert set(spec.inputs) <= set(STATE)
+
+
+def test_explain_imports_neither_the_model_nor_mesa():
+    source = (ROOT / "sim" / "explain.py").read_text(encoding="utf-8")
+    source += (ROOT / "sim" / "terms.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(import|from)\s+(mesa|sim\.model|sim\.agents)\b", source, re.MULTILINE)
+
+
+def test_a_scenario_jolt_at_the_start_of_the_year_is_part_of_what_the_agents_saw():
+    """sanctions_lifted sets the sanctions level to 0 in 2016, before anyone decides."""
+    result = sim.run(SCENARIOS / "sanctions_lifted.yaml", replicates=30, end_year=2017)
+    weight = parameter_value(result, "minsk.weight_sanctions_relief", 2016)
+    trace = result.trace
+    for replicate in (0, 5):
+        seen = seen_state(result, replicate, 2016)
+        assert seen["sanctions_level"] == 0
+        row = trace[(trace["replicate"] == replicate) & (trace["year"] == 2016) & (trace["option"] == "tilt_west")
+                    & (trace["decision"] == "foreign")]
+        assert float(row["term.sanctions_relief"].iloc[0]) == pytest.approx(weight * seen["sanctions_level"])
+    text = explain(result, 2016, "brussels", replicate=0, decision="sanctions").text()
+    assert "easing sanctions was not possible" in text and "EU sanctions none (0)" in text

@@ -1,0 +1,220 @@
+"""sim report: one self-contained HTML file per run (or comparison) that a teacher can email.
+
+The file must open without a network (figures embedded, no external links,
+scripts, styles or fonts), escape every text, and hold what a class needs: the
+scenario with its questions, outcomes with uncertainty, fan charts, events with
+their sources, changed parameters with their quotes, and the explained turning
+points of a typical world. The browser test is tests/test_report_browser.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+import sim
+from sim.explain import key_turning_points, typical_replicate
+from sim.registry import load_sources
+from sim.report import COMPARE_OUTPUTS, RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, build_report, write_report
+from sim.results import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+IMG = re.compile(r'<img\b[^>]*\bsrc="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("report")
+    runs = {
+        "unrest": sim.run(SCENARIOS / "unrest_shock.yaml", replicates=80, end_year=2024),
+        "west": sim.run(sim.load_scenario(SCENARIOS / "west_tilt.yaml", {"minsk.unrest_threshold": 0.4}),
+                        replicates=60, end_year=2024),
+    }
+    out = {}
+    for name, result in runs.items():
+        out[name] = base / name
+        result.save(out[name])  # reports reuse the run folder's figures; a summary-only run's report draws them
+    return out
+
+
+@pytest.fixture(scope="module")
+def unrest(folders) -> Result:
+    return Result.load(folders["unrest"])
+
+
+@pytest.fixture(scope="module")
+def single(unrest, folders) -> str:
+    path = write_report([unrest], folders["unrest"] / "report.html", [folders["unrest"]])
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def several(folders, tmp_path_factory) -> str:
+    """``sim report A B --out FILE``, as a teacher would type it."""
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    out = tmp_path_factory.mktemp("several") / "class" / "compare.html"
+    result = CliRunner().invoke(cli, ["report", str(folders["unrest"]), str(folders["west"]), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == f"report: {out}"
+    assert not list(out.parent.glob(".*partial"))
+    return out.read_text(encoding="utf-8")
+
+
+def _images(text: str) -> list[bytes]:
+    sources = IMG.findall(text)
+    assert sources
+    images = []
+    for src in sources:
+        assert src.startswith("data:image/png;base64,"), src[:60]
+        images.append(base64.b64decode(src[len("data:image/png;base64,"):], validate=True))
+    return images
+
+
+def _assert_self_contained(text: str) -> None:
+    assert text.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in text
+    lowered = text.lower()
+    for forbidden in ("<script", "<link", "@import", "url(", "<iframe", "<object", "<embed"):
+        assert forbidden not in lowered, forbidden
+    # Nothing is fetched: every src is a data URI and every link an anchor in the page.
+    for attribute in re.findall(r'\b(?:src|href)="([^"]*)"', text):
+        assert attribute.startswith(("data:", "#")), attribute[:80]
+    anchors = set(re.findall(r'\bid="([^"]+)"', text))
+    for target in re.findall(r'\bhref="#([^"]*)"', text):
+        assert target in anchors, target
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def test_report_is_self_contained_with_every_figure_embedded(single):
+    _assert_self_contained(single)
+    images = _images(single)
+    assert len(images) == len(RUN_FIGURES) + 1  # the run's figures and the typical world
+    for data in images:
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        picture = matplotlib.image.imread(io.BytesIO(data), format="png")
+        assert picture.shape[0] > 300 and picture.shape[1] > 300
+    assert len(single) < 3_000_000, "small enough to email"
+
+
+def test_report_holds_the_scenario_its_questions_and_outcomes(single, unrest):
+    scenario = unrest.scenario
+    assert f"<title>{html.escape(scenario['title'])}</title>" in single
+    assert html.escape(" ".join(scenario["description"].split())) in single
+    for question in scenario["questions"]:
+        assert f"<li>{html.escape(question)}</li>" in single
+    assert "Headline outcomes" in single and "range that holds 90% of the worlds" in single
+    # Median and band of alignment in the last year, as in the summary.
+    row = unrest.summary.query("output == 'alignment' and year == 2024").iloc[0]
+    shown = f"{row.p05:.2f} to {row.p95:.2f}".replace("-", "\u2212")
+    assert shown in single
+    assert "Minsk cracks down" in single
+
+
+def test_report_lists_events_with_their_citations_and_sources(single, unrest):
+    event = unrest.scenario["events"][0]
+    assert html.escape(event["note"]) in single
+    assert html.escape(event["citations"][0]["quote"]) in single
+    source = load_sources()[event["citations"][0]["doc"]]
+    assert html.escape(source.outlet) in single and html.escape(source.title) in single
+    assert "adds +0.40 to" in single and "minsk.unrest" in single
+    assert "What followed in the model" in single
+
+
+def test_report_explains_the_turning_points_of_the_typical_world(single, unrest):
+    replicate = typical_replicate(unrest)
+    assert f"<strong>world {replicate}</strong> is the most typical" in single
+    points = key_turning_points(unrest, replicate)
+    assert points
+    assert single.count('<div class="card">') == len(points)
+    assert single.count("What decided it") == len(points)
+    for year, agent, _ in points:
+        assert f"<h4>{year} &middot; {agent.capitalize()}" in single
+    assert "sim explain RUN_FOLDER --year Y" in single
+
+
+def test_unchanged_parameters_are_said_to_be_unchanged(single):
+    assert "None: this run uses every parameter at its value in the cited registry" in single
+
+
+def test_all_text_is_escaped(unrest, folders):
+    hostile = Result(**{**unrest.__dict__})
+    hostile.scenario = {**unrest.scenario, "title": "<script>alert('x')</script> & co",
+                        "questions": ["Is 1 < 2 & \"quoted\"?"]}
+    text = build_report([hostile], [folders["unrest"]])
+    assert "<script>alert" not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in text
+    assert "Is 1 &lt; 2 &amp; &quot;quoted&quot;?" in text
+    _assert_self_contained(text)
+
+
+# --------------------------------------------------------------------------- parameters and several runs
+
+
+def test_changed_parameters_come_with_their_quotes_and_documents(several):
+    # --set minsk.unrest_threshold=0.4: the registry's quote for it, marked in its sentence.
+    assert "<code>minsk.unrest_threshold</code>" in several
+    assert "Registry value <strong>0.45</strong>" in several and "0.4 for the whole run" in several
+    assert "<mark>In 2010, as soon as several thousand protesters took to the streets" in several
+    assert "Carnegie Endowment for International Peace" in several
+    # An event changes brussels.engagement_cap_autocracy from 2016: the event's own citation too.
+    assert "<code>brussels.engagement_cap_autocracy</code>" in several
+    assert "set to 0.45 from 2016" in several and "The change in 2016 rests on:" in several
+
+
+def test_several_runs_get_a_comparison_with_overlays(several):
+    _assert_self_contained(several)
+    assert "<title>Comparing scenarios: unrest_shock, west_tilt</title>" in several
+    assert "west_tilt &minus; unrest_shock" in several
+    assert "Note: replicate counts differ" in several
+    images = _images(several)
+    assert len(images) == len(COMPARE_OUTPUTS) + 2 * (len(RUN_FIGURES_IN_COMPARISON) + 1)
+    assert several.count('id="run-0"') == 1 and several.count('id="run-1"') == 1
+
+
+def test_summary_only_run_still_gets_a_report(tmp_path):
+    result = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=50, end_year=2022, summary_only=True)
+    text = build_report([result])
+    _assert_self_contained(text)
+    assert "kept no per-world time series" in text
+    assert len(_images(text)) == len(RUN_FIGURES)  # no single world's path to draw
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_report_writes_into_the_run_folder(run_cli, folders):
+    target = folders["west"] / "report.html"
+    target.unlink(missing_ok=True)
+    result = run_cli("report", folders["west"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == f"report: {target}"
+    _assert_self_contained(target.read_text(encoding="utf-8"))
+
+
+def test_cli_report_refuses_a_folder_that_is_not_a_run(run_cli, tmp_path):
+    result = run_cli("report", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path}: not a run folder (no manifest.json)\n"
+
+
+def test_sim_run_report_flag_writes_the_report(run_cli, tmp_path):
+    folder = tmp_path / "run"
+    result = run_cli("run", SCENARIOS / "unrest_shock.yaml", "--replicates", "40", "--end-year", "2022",
+                     "--out", folder, "--report")
+    assert result.exit_code == 0, result.stderr
+    assert f"report: {folder / 'report.html'}" in result.stdout
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    _assert_self_contained(text)
+    assert "Unrest shock" in text and "Why it happened" in text
