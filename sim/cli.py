@@ -568,7 +568,7 @@ def _write_report(results, out: Path, folders) -> None:
         path = write_report(results, out, folders)
     except KeyboardInterrupt:
         click.echo("interrupted: no report was written", err=True)
-        raise SystemExit(130) from None
+        click.get_current_context().exit(130)
     click.echo(f"report: {path}")
 
 
