@@ -217,3 +217,31 @@ def test_base_cannot_point_at_arbitrary_files(tmp_path):
         load_scenario(path)
     assert "must be a scenario file ending in .yaml" in str(err.value)
     assert "hunter2" not in str(err.value)
+
+
+@pytest.mark.slow
+def test_signal_during_sweep_keeps_finished_points_and_resume_gives_the_same_points(tmp_path):
+    import pandas as pd
+
+    args = ["sweep", str(SCENARIOS / "baseline.yaml"), "--sample", "sobol", "--n", "128",
+            "--params", "minsk.unrest_threshold,minsk.weight_subsidy,moscow.subsidy_step",
+            "--outcome", "alignment@2020", "--replicates", "60", "--no-plots"]
+    out = tmp_path / "interrupted"
+    process = subprocess.Popen([sys.executable, "-c", "from sim.cli import main; main()", *args, "--out", str(out)],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    chunks = out.with_name(out.name + ".partial") / "chunks"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (chunks.is_dir() and any(chunks.glob("*.parquet"))):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, (stdout, stderr)
+    assert "Traceback" not in stderr and "--resume" in stderr + stdout
+    assert not out.exists() and chunks.is_dir()
+
+    resumed = CliRunner().invoke(cli, [*args, "--out", str(out), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert not chunks.parent.exists()
+    straight = tmp_path / "straight"
+    assert CliRunner().invoke(cli, [*args, "--out", str(straight)]).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "points.parquet"), pd.read_parquet(straight / "points.parquet"))
