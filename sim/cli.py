@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -184,37 +185,33 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
         raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it",
                             key="--out")
     try:
-        with _progress(scenario) as progress:
+        years = max(scenario.end_year - scenario.start_year, 1)
+        with _progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
+                as progress:
             result = api.run(scenario, progress=progress, summary_only=summary_only)
         result.save(folder, plots=not no_plots)
     except KeyboardInterrupt:
         click.echo("interrupted: no run folder was written", err=True)
-        ctx.exit(130)
+        ctx.exit(EXIT_INTERRUPTED)
     click.echo(_headline_table(result))
     click.echo(f"\nrun folder: {folder}")
     if with_report:
         _write_report([result], folder / "report.html", [folder])
 
 
-def _progress(scenario):
-    """A progress bar over simulated years for long runs in a terminal; silent in pipes and CI."""
-    from contextlib import contextmanager
+@contextmanager
+def _progress_bar(total: int, desc: str, unit: str, show: bool = True):
+    """Yield a progress callback ``(done, total)`` drawing a bar in a terminal, or None in pipes and CI."""
+    if not show or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
 
-    @contextmanager
-    def bar():
-        years = scenario.end_year - scenario.start_year
-        if scenario.replicates * max(years, 1) < PROGRESS_MIN_WORK or not sys.stderr.isatty():
-            yield None
-            return
-        from tqdm import tqdm
-
-        with tqdm(total=years, desc=f"{scenario.name}", unit="year", file=sys.stderr, leave=False) as pbar:
-            def update(done: int, total: int) -> None:
-                pbar.n = done
-                pbar.refresh()
-            yield update
-
-    return bar()
+    with tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False) as pbar:
+        def update(done: int, _total: int) -> None:
+            pbar.n = done
+            pbar.refresh()
+        yield update
 
 
 def _headline_table(result) -> str:
@@ -252,12 +249,8 @@ def compare(ctx: click.Context, inputs: tuple[Path, ...], out: Path | None, year
     if len(inputs) < 2:
         raise ScenarioError("sim compare", "give at least two scenarios or run folders to compare")
     chosen_years = _parse_years(years)
-    try:
-        comparison = api.compare(inputs, years=chosen_years, replicates=replicates, registry=registry_from(ctx))
-        folder = comparison.save(out)
-    except KeyboardInterrupt:
-        click.echo("interrupted: no comparison folder was written", err=True)
-        ctx.exit(130)
+    comparison = api.compare(inputs, years=chosen_years, replicates=replicates, registry=registry_from(ctx))
+    folder = comparison.save(out)
     for note in comparison.notes:
         click.echo(f"note: {note}")
     click.echo(comparison.text())
@@ -349,12 +342,8 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
     ids = calibration.parse_parameter_list(param_texts) or list(calibration.DEFAULT_PARAMETERS)
     calibration.check_parameters(registry, ids)
     options = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("budget", budget)) if v is not None}
-    try:
-        fit = calibration.calibrate(ids, method=method, observed=observed, registry=registry, **options)
-        folder = fit.save(out)
-    except KeyboardInterrupt:
-        click.echo("interrupted: nothing was written", err=True)
-        ctx.exit(130)
+    fit = calibration.calibrate(ids, method=method, observed=observed, registry=registry, **options)
+    folder = fit.save(out)
     click.echo(fit.text())
     click.echo(f"\nproposed registry change ({len(fit.changed)} value line(s); NOT applied): {folder / 'registry.diff'}")
     if fit.changed:
@@ -474,7 +463,7 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
                + (f"Dask scheduler {scheduler}" if scheduler else f"{workers} worker" + "s" * (workers != 1)),
                err=True)
     try:
-        with _sweep_progress(design.n_points) as progress:
+        with _progress_bar(design.n_points, "sweep", "point") as progress:
             result = sw.run_sweep(scenario, design, outcomes, replicates, seed=seed, workers=workers,
                                   scheduler=scheduler, out=folder, resume=resume, progress=progress,
                                   plots=not no_plots, resume_command=command)
@@ -516,26 +505,6 @@ def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, repli
     return shlex.join(parts)
 
 
-def _sweep_progress(total: int):
-    """A progress bar over points in a terminal; silent in pipes and CI."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def bar():
-        if not sys.stderr.isatty():
-            yield None
-            return
-        from tqdm import tqdm
-
-        with tqdm(total=total, desc="sweep", unit="point", file=sys.stderr, leave=False) as pbar:
-            def update(done: int, _total: int) -> None:
-                pbar.n = done
-                pbar.refresh()
-            yield update
-
-    return bar()
-
-
 # ---- teaching commands
 
 
@@ -564,11 +533,7 @@ def report(folders: tuple[Path, ...], out: Path | None) -> None:
 def _write_report(results, out: Path, folders) -> None:
     from sim.report import write_report
 
-    try:
-        path = write_report(results, out, folders)
-    except KeyboardInterrupt:
-        click.echo("interrupted: no report was written", err=True)
-        click.get_current_context().exit(130)
+    path = write_report(results, out, folders)
     click.echo(f"report: {path}")
 
 
