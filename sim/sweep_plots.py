@@ -39,6 +39,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from sim.plots import DPI, _figure, _save  # one figure lifecycle for every plot
 from sim.variables import OUTPUTS
 
 BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
@@ -48,7 +49,6 @@ LINES = [(BLUE, "-"), (VERMILLION, "--"), (GREEN, "-."), (PURPLE, ":"), (ORANGE,
 TOP_BARS = 20  # parameters shown in an index bar chart
 TOP_LINES = 8  # parameters shown in an over-time chart
 SCATTER_PANELS = 9
-DPI = 150
 STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 11,
@@ -375,12 +375,6 @@ def _tick(value: Any) -> str:
     return f"{value:g}" if abs(value) < 1e5 else f"{value:.3g}"
 
 
-def _figure(size: tuple[float, float]):
-    fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot()
-
-
 def _add_caption(fig: Figure, text: str) -> None:
     width = int(fig.get_figwidth() * 13)
     fig.text(0.01, 0.0, "\n".join(textwrap.wrap(text, width)), fontsize=9, color="#444444", ha="left",
@@ -390,13 +384,4 @@ def _add_caption(fig: Figure, text: str) -> None:
         lines = len(textwrap.wrap(text, width))
         engine.set(rect=(0, 0.17 * lines / fig.get_figheight(), 1, 1 - 0.17 * lines / fig.get_figheight()))
 
-
-def _save(fig: Figure, folder: Path, stem: str, description: str) -> list[Path]:
-    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
-    try:
-        fig.savefig(paths[0], dpi=DPI, metadata={"Title": stem, "Description": description})
-        fig.savefig(paths[1], metadata={"Title": stem, "Description": description, "Date": None})
-    finally:
-        fig.clear()
-    return paths
 
