@@ -564,10 +564,21 @@ def main(argv: list[str] | None = None) -> None:
     # SIGTERM ends a command the way Ctrl-C does, so that half-written folders are cleaned up.
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        cli.main(args=argv, prog_name="sim")
+        code = cli.main(args=argv, prog_name="sim", standalone_mode=False)
     except ScenarioError as err:  # raised outside a command, e.g. while parsing group options
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except click.UsageError as err:  # a bad option or argument: one line, and where to read more
+        command = err.ctx.command_path if err.ctx is not None else "sim"
+        click.echo(f"error: {command}: {err.format_message()} (see {command} --help)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.ClickException as err:
+        click.echo(f"error: {err.format_message()}", err=True)
+        sys.exit(err.exit_code)
+    except click.Abort:
+        click.echo("interrupted: nothing was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

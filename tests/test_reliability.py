@@ -245,3 +245,19 @@ def test_signal_during_sweep_keeps_finished_points_and_resume_gives_the_same_poi
     straight = tmp_path / "straight"
     assert CliRunner().invoke(cli, [*args, "--out", str(straight)]).exit_code == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out / "points.parquet"), pd.read_parquet(straight / "points.parquet"))
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "abc"], "'abc' is not a valid integer"),
+    (["run"], "Missing argument"),
+    (["frobnicate"], "No such command"),
+    (["run", "no-such-file.yaml"], "file not found"),
+    (["explain", str(SCENARIOS)], "Missing option '--year'"),
+])
+def test_the_sim_command_answers_bad_usage_with_one_line_and_exit_2(args, expected):
+    process = subprocess.run([sys.executable, "-c", "from sim.cli import main; main()", *args],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert process.returncode == 2
+    assert expected in process.stderr
+    assert len(process.stderr.strip().splitlines()) == 1, process.stderr
+    assert process.stderr.startswith("error: ") and process.stdout == ""
