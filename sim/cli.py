@@ -488,7 +488,11 @@ def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, repli
 
     parts = ["sim", "sweep", str(scenario_file)]
     for pid, values in vary.items():
-        parts += ["--vary", f"{pid}={','.join(format_number(v) for v in values)}"]
+        steps = [b - a for a, b in zip(values, values[1:])]
+        evenly_spaced = len(values) > 2 and max(steps) - min(steps) <= 1e-9 * max(1.0, abs(values[-1]))
+        listed = (f"{format_number(values[0])}:{format_number(values[-1])}:{len(values)}" if evenly_spaced
+                  else ",".join(format_number(v) for v in values))
+        parts += ["--vary", f"{pid}={listed}"]
     if kind != "grid":
         parts += ["--sample", kind, "--n", str(design.settings["N"]), "--params", params]
     if kind == "sobol":

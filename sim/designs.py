@@ -151,6 +151,7 @@ def parse_vary(text: str, registry: Registry, source: str = "--vary") -> tuple[s
                                 key=pid)
         if not low < high:
             raise ScenarioError(source, f"'{raw}': LOW must be below HIGH", key=pid)
+        check_size(count, 1, source)
         values = [_tidy(v) for v in np.linspace(low, high, count)]
     elif ":" in raw:
         raise ScenarioError(source, f"'{raw}' is not LOW:HIGH:N (three numbers, N a whole number of values); "
@@ -197,6 +198,7 @@ def grid(registry: Registry, vary: Mapping[str, Sequence[float]] | Iterable[tupl
             if problem:
                 raise ScenarioError("--vary", f"{format_number(value)} is not allowed; allowed: {problem}", key=pid)
     names = tuple(pid for pid, _ in items)
+    check_size(math.prod(len(values) for _, values in items), len(names), "--vary")
     axes = [np.asarray(values, dtype=float) for _, values in items]
     X = np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, len(names))
     return Design(
@@ -287,11 +289,26 @@ def _check_count(n: int, what: str, minimum: int) -> None:
         raise ScenarioError("--n", f"{what} must be a whole number >= {minimum}, got {n!r}")
 
 
+MAX_POINTS = 2_000_000  # points in one sweep: about six hours at 10 ms a point on one core
+MAX_DESIGN_CELLS = 50_000_000  # points x parameters: the design matrix alone stays under 400 MB
+
+
+def check_size(points: int, parameters: int, source: str) -> None:
+    """Refuse up front a design too large to hold or to finish, before anything is sampled or written."""
+    cells = points * max(parameters, 1)
+    if points > MAX_POINTS or cells > MAX_DESIGN_CELLS:
+        raise ScenarioError(source, f"this design has {points:,} points over {parameters} parameter(s) "
+                                    f"({cells * 8 / 2**30:.1f} GiB for the design alone); the limit is "
+                                    f"{MAX_POINTS:,} points and {MAX_DESIGN_CELLS:,} point-parameter cells: use "
+                                    "fewer values or points, fewer parameters, or split the sweep")
+
+
 def latin_hypercube(registry: Registry, names: Sequence[str], n: int, seed: int) -> Design:
     """``n`` points of SALib's Latin hypercube over the registry ranges."""
     from SALib.sample import latin
 
     _check_count(n, "the number of points", 1)
+    check_size(int(n), len(names), "--n")
     bounds, integer, ranges = _sampling(registry, names)
     X, notes = _run_sampler(latin.sample, _problem(names, bounds), int(n), seed=design_seed(seed, SAMPLER_KEY))
     return Design("lhs", tuple(names), X, tuple(bounds), tuple(integer),
@@ -306,9 +323,10 @@ def sobol(registry: Registry, names: Sequence[str], n: int, seed: int, second_or
     from SALib.sample import sobol as sobol_sample
 
     _check_count(n, "N (base samples)", 2)
-    bounds, integer, ranges = _sampling(registry, names)
     if second_order and len(names) < 2:
         second_order = False
+    check_size(int(n) * ((2 if second_order else 1) * len(names) + 2), len(names), "--n")
+    bounds, integer, ranges = _sampling(registry, names)
     X, notes = _run_sampler(sobol_sample.sample, _problem(names, bounds), int(n),
                             calc_second_order=bool(second_order), scramble=True,
                             seed=design_seed(seed, SAMPLER_KEY))
@@ -327,6 +345,7 @@ def morris(registry: Registry, names: Sequence[str], n: int, seed: int, levels: 
     _check_count(n, "the number of trajectories", 2)
     if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2 or levels % 2:
         raise ScenarioError("--levels", f"must be an even whole number >= 2 (4 is usual), got {levels!r}")
+    check_size(int(n) * (len(names) + 1), len(names), "--n")
     bounds, integer, ranges = _sampling(registry, names)
     X, notes = _run_sampler(morris_sample.sample, _problem(names, bounds), int(n), num_levels=int(levels),
                             seed=design_seed(seed, SAMPLER_KEY))

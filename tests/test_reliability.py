@@ -261,3 +261,28 @@ def test_the_sim_command_answers_bad_usage_with_one_line_and_exit_2(args, expect
     assert expected in process.stderr
     assert len(process.stderr.strip().splitlines()) == 1, process.stderr
     assert process.stderr.startswith("error: ") and process.stdout == ""
+
+
+vary_texts = st.one_of(
+    st.text(max_size=60),
+    st.builds(lambda pid, a, b, n: f"{pid}={a}:{b}:{n}", st.sampled_from(REGISTRY_IDS),
+              st.one_of(st.floats(allow_nan=True), st.text(max_size=5)), st.floats(allow_nan=True),
+              st.one_of(st.integers(-5, 10**7), st.text(max_size=4))),
+    st.builds(lambda pid, values: f"{pid}=" + ",".join(values), st.sampled_from(REGISTRY_IDS),
+              st.lists(st.one_of(st.floats().map(str), st.text(max_size=4)), max_size=6)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=vary_texts)
+def test_fuzzed_vary_strings_parse_or_fail_with_the_documented_error(text):
+    from sim.designs import parse_vary
+
+    registry = load_registry()
+    try:
+        pid, values = parse_vary(text, registry)
+    except ScenarioError as err:
+        assert "\n" not in str(err)
+    else:
+        assert pid in registry and values
+        assert all(registry[pid].check(v) is None for v in values)

@@ -443,3 +443,19 @@ def test_interrupted_while_saving_keeps_every_point_and_resume_only_analyses(bas
     result = sw.run_sweep(baseline, design, ["unrest@2017"], replicates=4, out=out, resume=True,
                           progress=lambda done, total: calls.append(done))
     assert calls == [3] and result.resumed_points == 3 and (out / "points.parquet").is_file()
+
+
+def test_designs_too_large_are_refused_up_front_with_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    for args in (["--vary", "minsk.unrest_threshold=0.3:0.7:100000000"],
+                 ["--vary", "minsk.unrest_threshold=0.3:0.7:2000", "--vary", "minsk.weight_subsidy=0.3:2:2000"],
+                 ["--sample", "lhs", "--n", "100000000", "--params", "minsk.unrest_threshold"],
+                 ["--sample", "sobol", "--n", "1048576", "--params", "all"]):
+        result = CliRunner().invoke(cli, ["sweep", str(ROOT / "scenarios" / "baseline.yaml"), *args,
+                                          "--out", str(tmp_path / "big")])
+        assert result.exit_code == 2, args
+        assert "the limit is" in result.output and len(result.output.strip().splitlines()) == 1
+        assert list(tmp_path.iterdir()) == []
