@@ -40,6 +40,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from sim.plots import DPI, _figure, _save  # one figure lifecycle for every plot
+from sim.plots import STYLE as BASE_STYLE
 from sim.variables import OUTPUTS
 
 BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
@@ -49,26 +50,9 @@ LINES = [(BLUE, "-"), (VERMILLION, "--"), (GREEN, "-."), (PURPLE, ":"), (ORANGE,
 TOP_BARS = 20  # parameters shown in an index bar chart
 TOP_LINES = 8  # parameters shown in an over-time chart
 SCATTER_PANELS = 9
-STYLE = {
-    "font.family": "DejaVu Sans",
-    "font.size": 11,
-    "axes.titlesize": 13,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
-    "figure.titlesize": 14,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#DDDDDD",
-    "grid.linewidth": 0.8,
-    "axes.axisbelow": True,
-    "savefig.facecolor": "white",
-    "svg.fonttype": "none",
-    "svg.hashsalt": "balancing-act",
-}
+# The house style of sim.plots, one size smaller: index charts carry long parameter names.
+STYLE = {**BASE_STYLE, "font.size": 11, "axes.titlesize": 13, "axes.labelsize": 11, "xtick.labelsize": 10,
+         "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 14}
 
 
 def slug(column: str) -> str:
