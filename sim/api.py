@@ -175,6 +175,9 @@ class Rerun:
 def rerun(folder: str | Path) -> Rerun:
     """Run again from a run folder's manifest alone, with every parameter at its recorded value."""
     original = Result.load(folder)
+    if original.summary_only:
+        raise ScenarioError(str(folder), "a --summary-only run keeps no timeseries.csv to compare; rerun compares "
+                                         "the per-replicate numbers, so repeat the run without --summary-only")
     registry = load_registry()
     manifest_label = str(Path(folder) / "manifest.json")
     recorded = {pid: entry["value"] for pid, entry in original.parameters.items()}
@@ -246,8 +249,11 @@ class Comparison:
 def compare(inputs, years: list[int] | None = None, replicates: int | None = None, registry=None) -> Comparison:
     """Compare scenario files (run first) and/or run folders."""
     results = [load_or_run(item, replicates=replicates, registry=registry) for item in inputs]
+    common = set.intersection(*(set(r.years) for r in results))
+    if not common:
+        spans = ", ".join(f"{r.name} {r.years[0]}-{r.years[-1]}" for r in results)
+        raise ScenarioError("sim compare", f"the inputs share no year ({spans}); nothing to compare")
     if years is not None:
-        common = set.intersection(*(set(r.years) for r in results))
         missing = [y for y in years if y not in common]
         if missing:
             raise ScenarioError("--years", f"year(s) {', '.join(map(str, missing))} not covered by every input; "

@@ -41,7 +41,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from sim.errors import ScenarioError
-from sim.hindcast import DEFAULT_OBSERVED, DEFAULT_SCENARIO, Observation, crps, display_path, hindcast_table, \
+from sim.hindcast import DEFAULT_OBSERVED, DEFAULT_SCENARIO, REPO, Observation, crps, display_path, hindcast_table, \
     load_observations, quantity_values
 from sim.registry import Parameter, Registry, format_number, load_registry
 from sim.results import atomic_folder
@@ -245,7 +245,7 @@ class Calibration:
         if edges:
             lines.append(f"At the edge of the plausible range: {', '.join(edges)}. The targets push past the range "
                          "the registry allows; read that as a sign of a structural gap, not as a value to accept.")
-        if self.check_proposed >= self.check_registry:
+        if self.changed and self.check_proposed >= self.check_registry:
             lines.append("The improvement does not hold with fresh random numbers: do not accept this proposal.")
         lines.append("In-sample fit: these are the observations the hindcast scores; a better score after "
                      "accepting the diff is not independent evidence.")
@@ -279,6 +279,8 @@ def calibrate(parameters: Sequence[str] | None = None, replicates: int = DEFAULT
         raise ScenarioError("--method", f"'{method}' is not allowed; allowed: {', '.join(METHODS)}")
     if replicates < 2:
         raise ScenarioError("--replicates", f"{replicates} is not allowed; allowed: an integer >= 2")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ScenarioError("--seed", f"{seed!r} is not allowed; allowed: an integer >= 0")
     if budget < 1:
         raise ScenarioError("--budget", f"{budget} is not allowed; allowed: an integer >= 1")
     scenario_path = Path(scenario) if scenario is not None else DEFAULT_SCENARIO
@@ -386,5 +388,9 @@ def registry_diff(registry_path: str | Path, changes: dict[str, float]) -> str:
     missing = [pid for pid in changes if pid not in done]
     if missing:
         raise ScenarioError(str(path), f"no 'value:' line found for {', '.join(missing)}")
-    label = display_path(path)
+    # Paths relative to the repository root, so that `git apply` works from any folder with `git -C <repo>`.
+    try:
+        label = path.resolve().relative_to(REPO).as_posix()
+    except ValueError:
+        label = display_path(path)
     return "".join(difflib.unified_diff(old, new, fromfile=f"a/{label}", tofile=f"b/{label}"))

@@ -175,15 +175,12 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
         summary_only: bool, with_report: bool = False) -> None:
     """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots)."""
     from sim import api
-    from sim.results import run_id
+    from sim.results import check_writable, run_id
 
     scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
     changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if v is not None}
     scenario = scenario.replace(**changes) if changes else scenario
-    folder = out or Path("results") / scenario.name / run_id(scenario.seed)
-    if folder.exists():
-        raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it",
-                            key="--out")
+    folder = check_writable(out or Path("results") / scenario.name / run_id(scenario.seed))
     try:
         years = max(scenario.end_year - scenario.start_year, 1)
         with _progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
@@ -196,7 +193,12 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     click.echo(_headline_table(result))
     click.echo(f"\nrun folder: {folder}")
     if with_report:
-        _write_report([result], folder / "report.html", [folder])
+        try:
+            _write_report([result], folder / "report.html", [folder])
+        except KeyboardInterrupt:
+            click.echo(f"interrupted: the run folder {folder} is complete; its report was not written "
+                       f"(write it with: sim report {folder})", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @contextmanager
@@ -208,7 +210,8 @@ def _progress_bar(total: int, desc: str, unit: str, show: bool = True):
     from tqdm import tqdm
 
     with tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False) as pbar:
-        def update(done: int, _total: int) -> None:
+        def update(done: int, total_now: int) -> None:
+            pbar.total = total_now  # the work may count years before a late start year
             pbar.n = done
             pbar.refresh()
         yield update
@@ -335,9 +338,10 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
               budget: int | None, method: str, observed: Path | None, out: Path | None) -> None:
     """Fit ASSUMPTION parameters to the seeds' observations; write a registry diff to review (never applied)."""
     from sim import calibrate as calibration
+    from sim.results import check_writable
 
-    if out is not None and out.exists():
-        raise ScenarioError(str(out), "output folder already exists; choose another --out or remove it", key="--out")
+    if out is not None:
+        check_writable(out)  # before a fit that takes a minute
     registry = registry_from(ctx)
     ids = calibration.parse_parameter_list(param_texts) or list(calibration.DEFAULT_PARAMETERS)
     calibration.check_parameters(registry, ids)
@@ -458,12 +462,22 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
                                             "give its folder with --out")
     folder = out or sw.default_out(scenario, design)
     command = _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels,
-                             workers, scheduler, overrides, folder, no_plots)
-    click.echo(f"{design.describe()}; {replicates} replicates per point; "
-               + (f"Dask scheduler {scheduler}" if scheduler else f"{workers} worker" + "s" * (workers != 1)),
-               err=True)
+                             workers, scheduler, overrides, folder, no_plots, registry_from(ctx),
+                             ctx.find_root().obj.get("registry_path") is not None)
+    header = (f"{design.describe()}; {replicates} replicates per point; "
+              + (f"Dask scheduler {scheduler}" if scheduler else f"{workers} worker" + "s" * (workers != 1)))
     try:
-        with _progress_bar(design.n_points, "sweep", "point") as progress:
+        with _progress_bar(design.n_points, "sweep", "point") as bar:
+            announced = []
+
+            def progress(done: int, total: int) -> None:
+                # Said once the sweep has checked its input and starts, so bad input stays one line.
+                if not announced:
+                    announced.append(True)
+                    click.echo(header, err=True)
+                if bar is not None:
+                    bar(done, total)
+
             result = sw.run_sweep(scenario, design, outcomes, replicates, seed=seed, workers=workers,
                                   scheduler=scheduler, out=folder, resume=resume, progress=progress,
                                   plots=not no_plots, resume_command=command)
@@ -480,18 +494,23 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
 
 
 def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels, workers,
-                   scheduler, overrides, folder, no_plots) -> str:
+                   scheduler, overrides, folder, no_plots, registry, registry_given) -> str:
     """The command that resumes this sweep (printed on interruption and kept in PARTIAL.txt)."""
     import shlex
 
+    from sim.designs import parse_vary
     from sim.registry import format_number
 
-    parts = ["sim", "sweep", str(scenario_file)]
+    parts = ["sim", "--registry", str(registry.path), "sweep", str(scenario_file)] if registry_given \
+        else ["sim", "sweep", str(scenario_file)]
     for pid, values in vary.items():
-        steps = [b - a for a, b in zip(values, values[1:])]
-        evenly_spaced = len(values) > 2 and max(steps) - min(steps) <= 1e-9 * max(1.0, abs(values[-1]))
-        listed = (f"{format_number(values[0])}:{format_number(values[-1])}:{len(values)}" if evenly_spaced
-                  else ",".join(format_number(v) for v in values))
+        # LOW:HIGH:N only where parsing it back gives exactly these values; else list them.
+        compact = f"{pid}={format_number(values[0])}:{format_number(values[-1])}:{len(values)}"
+        try:
+            same = len(values) > 2 and parse_vary(compact, registry)[1] == list(values)
+        except ScenarioError:
+            same = False
+        listed = compact.split("=", 1)[1] if same else ",".join(format_number(v) for v in values)
         parts += ["--vary", f"{pid}={listed}"]
     if kind != "grid":
         parts += ["--sample", kind, "--n", str(design.settings["N"]), "--params", params]

@@ -134,10 +134,11 @@ def notes(results: Sequence) -> list[str]:
         out.append(f"replicate counts differ ({listed}): the percentile bands of the smaller ensemble "
                    f"are less precise, so small differences may be noise")
 
-    by_seed: dict[int, list[int]] = {}
+    # Worlds share their random draws only when seed AND replicate count agree (ODD 4.9).
+    by_seed: dict[tuple[int, int], list[int]] = {}
     for i, result in enumerate(results):
-        by_seed.setdefault(int(result.seed), []).append(i)
-    for seed, members in by_seed.items():
+        by_seed.setdefault((int(result.seed), int(result.replicates)), []).append(i)
+    for (seed, _replicates), members in by_seed.items():
         scenarios = {str(results[i].name) for i in members}
         if len(members) > 1 and len(scenarios) > 1:
             out.append(f"{_join([names[i] for i in members])} share seed {seed} (common random numbers): "

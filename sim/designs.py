@@ -119,6 +119,8 @@ def design_seed(seed: int, purpose: int) -> int:
 
     Points use ``SeedSequence(seed, spawn_key=(i,))``; these use a two-part key, so they never coincide.
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ScenarioError("--seed", f"must be a whole number >= 0, got {seed!r}")
     state = np.random.SeedSequence(entropy=int(seed), spawn_key=(purpose, 0)).generate_state(1)[0]
     return int(state) or 1  # SALib treats a seed of 0 as "no seed"
 

@@ -23,7 +23,7 @@ class World:
         self.oil_price = np.full(n, p["world.oil_price_2015"], dtype=float)
         self.russia_growth = np.full(n, p["world.russia_growth_2015"], dtype=float)
         self.ukraine_war = np.full(n, p["world.ukraine_war_2015"], dtype=np.int64)
-        self.china_investment = np.full(n, p["world.china_investment_pct_gdp"], dtype=float)
+        self.china_investment = np.full(n, p["world.china_investment_2015"], dtype=float)
         self.election = np.full(n, int(self.is_election_year(int(p["model.base_year"]))), dtype=np.int64)
         self.maidan_effect = np.full(n, p["world.maidan_effect_2015"], dtype=float)
 
@@ -124,7 +124,7 @@ class Economy:
         self.reference = {
             "alignment": p["minsk.alignment_2015"],
             "sanctions": p["brussels.sanctions_level_2015"],
-            "china_investment": p["world.china_investment_pct_gdp"],
+            "china_investment": p["world.china_investment_2015"],
         }
 
     def share(self, partner: str) -> np.ndarray:

@@ -163,6 +163,18 @@ def connect(scheduler: str):
         raise ScenarioError("--scheduler", f"running on a Dask cluster needs Dask's distributed scheduler; "
                                            f"install it with {DASK_INSTALL}") from None
     try:
+        from distributed.comm import parse_address, parse_host_port
+
+        from distributed.comm.registry import backends
+
+        protocol, location = parse_address(scheduler)
+        parse_host_port(location)
+        if protocol not in backends:
+            raise ValueError(f"unknown scheme '{protocol}'; known: {', '.join(sorted(backends))}")
+    except (ValueError, TypeError) as err:  # before building a Client, whose clean-up would hang on a bad address
+        raise ScenarioError("--scheduler", f"'{scheduler}' is not a scheduler address like tcp://HOST:PORT "
+                                           f"({' '.join(str(err).split())})") from None
+    try:
         return Client(scheduler, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise ScenarioError("--scheduler", f"cannot connect to the Dask scheduler at {scheduler}: "

@@ -122,7 +122,7 @@ class _ObservationIn(_Strict):
 
 
 class _ObservedIn(_Strict):
-    observations: list[_ObservationIn]
+    observations: list[_ObservationIn] = Field(min_length=1)
 
 
 _ALLOWED_KEYS = {

@@ -73,6 +73,16 @@ class BalancingModel(mesa.Model):
             seed = scenario.seed if scenario is not None else None
         if seed is None:
             seed = int(np.random.SeedSequence().entropy)
+        if not isinstance(seed, np.random.SeedSequence) and (
+                isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ScenarioError("BalancingModel", f"must be a whole number >= 0 or a SeedSequence, got {seed!r}",
+                                key="seed")
+        for name, value, least in (("replicates", replicates, 1), ("trace_replicates", trace_replicates, 0),
+                                   ("end_year", end_year, None)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                                      or (least is not None and value < least)):
+                allowed = "a whole number" + (f" >= {least}" if least is not None else "")
+                raise ScenarioError("BalancingModel", f"must be {allowed}, got {value!r}", key=name)
         super().__init__(rng=seed)
         self.seed = seed
 

@@ -21,6 +21,8 @@ function over numpy arrays. This module knows nothing of Mesa.
 
 from __future__ import annotations
 
+import math
+
 import operator
 import re
 from dataclasses import dataclass
@@ -124,6 +126,8 @@ def parse_outcome(text: str, start_year: int, end_year: int, source: str = "--ou
             raise fail("malformed probability; write P(OUTPUT OP NUMBER) with OP one of >=, >, <=, <, ==, !=, "
                        "e.g. P(sanctions_level>=1)@2022")
         name, op, threshold = prob.group("name"), prob.group("op"), float(prob.group("value"))
+        if not math.isfinite(threshold):
+            raise fail(f"the threshold must be a finite number, got {prob.group('value')}")
         op = "==" if op == "=" else op
         kind = "probability"
     elif _NAME.match(body):

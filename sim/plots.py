@@ -84,6 +84,7 @@ SHORT_TITLES = {
 }
 
 STYLE = {
+    "text.parse_math": False,  # scenario text such as "$3bn ... $2bn" is prose, not LaTeX
     "font.family": "DejaVu Sans",
     "font.size": 12,
     "axes.titlesize": 14,

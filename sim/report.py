@@ -73,8 +73,13 @@ def write_report(results: Sequence[Any], out: str | Path, folders: Sequence[str 
     already drawn in their ``plots/`` are reused instead of drawn again.
     """
     out = Path(out)
+    if out.exists() and (out.is_dir() or out.suffix.lower() not in (".html", ".htm")):
+        raise ScenarioError(str(out), "exists and is not an HTML report; choose another --out", key="--out")
     text = build_report(results, folders)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ScenarioError(str(out), f"cannot create its folder: {err.strerror}", key="--out") from None
     handle, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -874,8 +879,9 @@ def _about_section(results, folders, anchor: str) -> str:
                     f"<td>{e(scenario.get('path', ''))}</td><td>{e(result.seed)}</td>"
                     f"<td>{result.replicates:,}</td><td>{e(result.started)}</td><td>{e(software)}</td></tr>")
     return f"""<section>{_heading(2, anchor, "About this run" if len(results) == 1 else "About these runs")}
-<p class="note">To reproduce a run, rerun its scenario file with the same seed and number of worlds
-(<code>sim run SCENARIO.yaml --seed S --replicates N</code>). The run folder holds every table behind this report.</p>
+<p class="note">To reproduce a run exactly (scenario, overrides, horizon, seed and number of worlds, all from its
+manifest): <code>sim rerun RUN_FOLDER</code>, which also says whether every number matches. The run folder holds
+every table behind this report.</p>
 <table><thead><tr><th>scenario</th><th>run folder</th><th>scenario file</th><th>seed</th><th>worlds</th>
 <th>started</th><th>software</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
 </section>"""

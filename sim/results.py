@@ -29,6 +29,7 @@ from sim.errors import ScenarioError
 from sim.variables import OUTPUTS
 
 SCHEMA_VERSION = 1
+MANIFEST_KEYS = ("scenario", "seed", "replicates", "parameters", "started", "finished", "versions")
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
 SUMMARY_COLUMNS = ["year", "output", "mean", *QUANTILES]
 DEPENDENCIES = ("balancing-act", "mesa", "numpy", "pandas", "pyyaml", "matplotlib", "click", "pydantic")
@@ -194,6 +195,8 @@ class Result:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise ScenarioError(str(manifest_path), f"cannot read the manifest: {err}") from None
+        if not isinstance(manifest, dict):
+            raise ScenarioError(str(manifest_path), "not a run manifest (expected a JSON object)")
         version = manifest.get("schema_version")
         if version != SCHEMA_VERSION:
             raise ScenarioError(str(folder), f"run folder schema version {version!r} is not supported "
@@ -207,10 +210,27 @@ class Result:
             trace = pd.read_csv(trace_path) if trace_path.is_file() else pd.DataFrame()
         except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise ScenarioError(str(folder), f"cannot read the run tables: {err}") from None
+        missing = [key for key in MANIFEST_KEYS if key not in manifest]
+        if missing:
+            raise ScenarioError(str(manifest_path), f"not a run manifest: missing {', '.join(missing)}")
         return cls(scenario=manifest["scenario"], seed=manifest["seed"], replicates=manifest["replicates"],
                    timeseries=timeseries, trace=trace, parameters=manifest["parameters"],
                    started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"],
                    _summary=summary, _events=events)
+
+
+def check_writable(folder: str | Path) -> Path:
+    """Refuse, before any work, an output folder that exists or whose parent cannot be made."""
+    folder = Path(folder)
+    if folder.exists():
+        raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ScenarioError(str(folder), f"cannot create its parent folder: {err.strerror}", key="--out") from None
+    if not os.access(folder.parent, os.W_OK):
+        raise ScenarioError(str(folder), "cannot write in its parent folder (permission denied)", key="--out")
+    return folder
 
 
 @contextmanager
@@ -220,14 +240,14 @@ def atomic_folder(folder: str | Path) -> Iterator[Path]:
     On any error or interruption (Ctrl-C included) the staging folder is removed,
     so ``folder`` appears complete or not at all. An existing ``folder`` is refused.
     """
-    folder = Path(folder)
-    if folder.exists():
-        raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder = check_writable(folder)
     staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        staging.mkdir()
+        try:
+            staging.mkdir()
+        except OSError as err:
+            raise ScenarioError(str(folder), f"cannot write here: {err.strerror}", key="--out") from None
         yield staging
         os.rename(staging, folder)
     except BaseException:

@@ -77,7 +77,10 @@ def test_notes_mention_horizon_replicates_and_seeds(baseline, unrest):
     assert "baseline runs 2015-2022" in text and "unrest_shock runs 2015-2030" in text
     assert "years both cover" in text
     assert "50" in text and "40" in text and "replicate" in text
-    assert "common random numbers" in text  # both use the scenario library's seed
+    # Same seed but different replicate counts: the worlds do NOT share their random draws (ODD 4.9).
+    assert "common random numbers" not in text
+    same_draws = sim.run("scenarios/unrest_shock.yaml", replicates=50, end_year=2022)
+    assert "common random numbers" in "\n".join(notes([baseline, same_draws]))
     other_seed = sim.run("scenarios/unrest_shock.yaml", replicates=50, end_year=2022, seed=7)
     assert notes([baseline, other_seed]) == []
 

@@ -286,3 +286,61 @@ def test_fuzzed_vary_strings_parse_or_fail_with_the_documented_error(text):
     else:
         assert pid in registry and values
         assert all(registry[pid].check(v) is None for v in values)
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def test_dollar_signs_in_scenario_text_are_prose_not_math(tmp_path):
+    path = tmp_path / "dollars.yaml"
+    path.write_text(f"name: dollars\nbase: {SCENARIOS / 'china_pivot.yaml'}\nevents:\n  - year: 2017\n"
+                    "    add: {brussels.eu_engagement: 0.1}\n    note: The IMF offers a $3bn loan and the EU $2bn.\n")
+    result = CliRunner().invoke(cli, ["run", str(path), "--replicates", "20", "--end-year", "2019",
+                                      "--out", str(tmp_path / "run"), "--report"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run" / "plots" / "overview.png").is_file() and (tmp_path / "run" / "report.html").is_file()
+
+
+def test_compare_of_runs_with_no_common_year_is_one_line_and_writes_nothing(tmp_path):
+    runner = CliRunner()
+    late = tmp_path / "late.yaml"
+    late.write_text(f"name: late\nbase: {SCENARIOS / 'baseline.yaml'}\nstart_year: 2019\n"
+                                 "end_year: 2021\n")
+    assert runner.invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "10", "--end-year", "2016",
+                               "--no-plots", "--out", str(tmp_path / "a")]).exit_code == 0
+    result = runner.invoke(cli, ["compare", str(tmp_path / "a"), str(late), "--replicates", "10",
+                                 "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "share no year" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "c").exists()
+
+
+def test_setting_chinese_investment_as_a_parameter_moves_trade():
+    from sim.model import BalancingModel
+
+    default = BalancingModel(replicates=500, seed=1, end_year=2025).run()
+    more = BalancingModel(replicates=500, seed=1, end_year=2025, **{"world.china_investment_pct_gdp": 2.5}).run()
+    assert more.history["china_trade_share"][-1].mean() > 1.3 * default.history["china_trade_share"][-1].mean()
+
+
+def test_rerun_of_a_summary_only_run_says_plainly_it_cannot(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "10", "--end-year", "2016",
+                               "--no-plots", "--summary-only", "--out", str(tmp_path / "s")]).exit_code == 0
+    result = runner.invoke(cli, ["rerun", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "--summary-only" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unwritable_outputs_are_refused_before_any_work(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--out", str(blocker / "run")])
+    assert result.exit_code == 2 and "cannot create" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    runner = CliRunner()
+    assert runner.invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "5", "--end-year", "2016",
+                               "--no-plots", "--out", str(tmp_path / "r")]).exit_code == 0
+    manifest = (tmp_path / "r" / "manifest.json").read_bytes()
+    result = runner.invoke(cli, ["report", str(tmp_path / "r"), "--out", str(tmp_path / "r" / "manifest.json")])
+    assert result.exit_code == 2 and "not an HTML report" in result.output
+    assert (tmp_path / "r" / "manifest.json").read_bytes() == manifest

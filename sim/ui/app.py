@@ -447,7 +447,7 @@ def _axes(model: BalancingModel, title: str, ylabel: str):
     ax.grid(alpha=0.25)
     for year, note in events_by_year(model).items():
         ax.axvline(year, color="#555555", linestyle=":", linewidth=1)
-        ax.annotate(excerpt(note, 40) or "event", (year, 0.98), xycoords=("data", "axes fraction"),
+        ax.annotate(excerpt(note, 40) or "event", (year, 0.98), xycoords=("data", "axes fraction"), parse_math=False,
                     xytext=(-2, 0), textcoords="offset points", fontsize=7, rotation=90, ha="right", va="top",
                     color="#555555")
     ax.axvline(model.year, color="#999999", linewidth=0.8, alpha=0.6)
