@@ -335,11 +335,15 @@ def _decimals(values) -> int:
     return 2 if top < 10 else 1 if top < 100 else 0
 
 
+STATE_EVENTS = {"sanctions_any", "sanctions_broad", "election", "ukraine_war"}  # states, not moves
+
+
 def _outcomes_section(result, anchor: str, level: int = 2) -> str:
     years = _outcome_years(result)
     summary = result.summary.set_index(["output", "year"])
     summary = summary[~summary.index.duplicated()]
     first = result.years[0]
+    base_year = int(result.parameters.get("model.base_year", {}).get("value", first))
     head = "".join(f'<th class="num">{y}{" (start)" if y == first else ""}</th>' for y in years)
     rows = []
     for output in HEADLINE:
@@ -365,14 +369,18 @@ def _outcomes_section(result, anchor: str, level: int = 2) -> str:
         if table.empty:
             continue
         meaning = str(table["meaning"].iloc[0]).replace(">=", "≥")
+        # The base year's moves are the initial picture (e.g. the 2015 releases), not choices of the model.
+        given = first == base_year and event not in STATE_EVENTS
         cells = "".join(f'<td class="num">{e(percent(float(table.loc[y, "probability"])))}</td>'
-                        if y in table.index else '<td class="num">&ndash;</td>' for y in years)
+                        if y in table.index and not (given and y == first) else '<td class="num">&ndash;</td>'
+                        for y in years)
         event_rows.append(f"<tr><td>{e(meaning)}</td>{cells}</tr>")
     return f"""<section>{_heading(level, anchor, "Headline outcomes")}
 <p>Each cell: the <strong>median</strong> world, and below it the range that holds 90% of the worlds.
 The years shown are the first and last, the middle year, and the years of the scenario's events and the year after.</p>
 <table><thead><tr><th>outcome</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-<p>How often things happen: the share of worlds in which each event occurs that year.</p>
+<p>How often things happen: the share of worlds in which each event occurs that year. In the base year
+(2015) the moves are the initial picture from the sources, not the model's choices, and are left out (&ndash;).</p>
 <table><thead><tr><th>event</th>{head}</tr></thead><tbody>{"".join(event_rows)}</tbody></table>
 </section>"""
 

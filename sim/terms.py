@@ -27,11 +27,6 @@ HUFFPOST = "003_56c5cde825ca0f94.txt"
 NEWSLETTER = "004_57e9efcc513ef767.txt"
 
 AGENT_NAMES = {"minsk": "Minsk", "moscow": "Moscow", "brussels": "Brussels"}
-AGENT_ROLES = {
-    "minsk": "the Lukashenko regime",
-    "moscow": "the Russian leadership",
-    "brussels": "the EU, as one actor",
-}
 
 
 @dataclass(frozen=True)
@@ -126,7 +121,7 @@ _add(Decision(
     question="Which way does Minsk lean abroad this year?",
     options={
         "lean_east": Option("lean East", "leaning East", "leaned East",
-                            "alignment moves 0.12 toward Russia; energy ties with Russia deepen", "What pulled it East"),
+                            "alignment moves one step (minsk.alignment_step) toward Russia; energy ties with Russia deepen", "What pulled it East"),
         "balance": Option("hold the balance", "holding the balance", "held the balance",
                           "alignment stays where it is", "What kept it at the balance"),
         "tilt_west": Option("tilt West", "tilting West", "tilted West",
@@ -244,11 +239,11 @@ _add(Decision(
     question="Does Moscow cut, keep or raise its energy subsidy and loans to Belarus?",
     options={
         "cut": Option("cut its subsidy", "cutting its subsidy", "cut its subsidy",
-                      "the subsidy falls by 1.5% of Belarus's GDP", "What argued for a cut"),
+                      "the subsidy falls by one step (moscow.subsidy_step, % of GDP)", "What argued for a cut"),
         "keep": Option("keep its subsidy", "keeping its subsidy", "kept its subsidy",
                        "the subsidy stays where it is", "What argued for keeping it"),
         "raise": Option("raise its subsidy", "raising its subsidy", "raised its subsidy",
-                        "the subsidy rises by 1.5% of Belarus's GDP", "What argued for a raise"),
+                        "the subsidy rises by one step (moscow.subsidy_step, % of GDP)", "What argued for a raise"),
     },
     terms={
         "russian_economy": Term(
@@ -299,11 +294,11 @@ _add(Decision(
     question="Does Moscow ease, hold or raise its pressure for integration?",
     options={
         "ease": Option("ease its pressure", "easing its pressure", "eased its pressure",
-                       "integration pressure falls by 0.1", "What argued for easing"),
+                       "integration pressure falls by one step (moscow.pressure_step)", "What argued for easing"),
         "hold": Option("hold its pressure", "holding its pressure", "held its pressure",
                        "integration pressure stays where it is", "What argued for holding"),
         "press": Option("press for integration", "pressing for integration", "pressed for integration",
-                        "integration pressure rises by 0.1 (Union State, air base)", "What argued for pressing"),
+                        "integration pressure rises by one step (moscow.pressure_step; Union State, air base)", "What argued for pressing"),
     },
     terms={
         "integration_ambition": Term(
@@ -394,11 +389,11 @@ _add(Decision(
     question="Does the EU reduce, hold or expand its engagement with Belarus (funding, talks, IMF support)?",
     options={
         "reduce": Option("reduce its engagement", "reducing its engagement", "reduced its engagement",
-                         "engagement falls by 0.1", "What argued for reducing"),
+                         "engagement falls by one step (brussels.engagement_step)", "What argued for reducing"),
         "hold": Option("hold its engagement", "holding its engagement", "held its engagement",
                        "engagement stays where it is", "What argued for holding"),
         "expand": Option("expand its engagement", "expanding its engagement", "expanded its engagement",
-                         "engagement rises by 0.1, up to a cap that falls as repression rises", "What argued for expanding"),
+                         "engagement rises by one step (brussels.engagement_step), up to a cap that falls as repression rises", "What argued for expanding"),
     },
     terms={
         "minsk_moves": Term(
@@ -442,8 +437,3 @@ MOVE_COLUMNS: dict[tuple[str, str], str] = {
 
 SANCTIONS_LEVELS = {0: "none", 1: "targeted", 2: "broad"}
 
-
-def term(agent: str, decision: str, name: str) -> Term | None:
-    """The meaning of one term, or None when the term is not known."""
-    found = DECISIONS.get((agent, decision))
-    return found.terms.get(name) if found else None
