@@ -126,6 +126,7 @@ class DecisionExplanation:
     terms: list[TermView]
     state: list[StateView]
     replicates: int = 0  # size of the ensemble behind ``share_all_worlds``
+    missing_state: str = ""  # why the state it saw is not shown, when it is not
 
     @property
     def spec(self) -> Decision:
@@ -490,7 +491,17 @@ def _decision_view(result, agent, name, year, replicate, seen) -> DecisionExplan
     return DecisionExplanation(agent=agent, decision=name, title=DECISION_TITLES[agent, name],
                                question=spec.question, year=year, replicate=replicate, options=options,
                                chosen=chosen, runner_up=runner_up, terms=terms, state=state,
-                               replicates=int(result.replicates))
+                               replicates=int(result.replicates), missing_state=_missing_state(result, year))
+
+
+def _missing_state(result, year: int) -> str:
+    """Why the state seen in ``year`` may be unknown: a summary-only run, or a year before the first recorded."""
+    if result.timeseries is None:
+        return "this run kept no per-world time series (--summary-only)"
+    if year - 1 < result.years[0]:
+        return (f"the end of {year - 1} is before this run's first recorded year ({result.years[0]}); "
+                "the actors' positions then are not in the run folder")
+    return ""
 
 
 def _group(values: dict[str, float], feasible: list[str], spec: Decision) -> str:
@@ -703,9 +714,11 @@ def _decision_lines(d: DecisionExplanation) -> list[str]:
     lines.append("")
     lines.append(f"  What {name} faced when it decided:")
     if all(s.value is None for s in d.state):
-        lines.append("    not recorded: this run kept no per-world time series (--summary-only).")
+        lines.append(f"    not recorded: {d.missing_state or 'this run kept no per-world values for it'}.")
     for period, views in ([] if all(s.value is None for s in d.state) else state_periods(d)):
         lines.append(f"    {period}: " + "; ".join(s.sentence for s in views) + ".")
+    if d.missing_state and any(s.value is None for s in d.state) and not all(s.value is None for s in d.state):
+        lines.append(f"    (not recorded: {d.missing_state})")
     return lines
 
 

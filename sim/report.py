@@ -750,7 +750,7 @@ def _card(d: DecisionExplanation) -> str:
                 + e(", ".join(t.label + (f" ({t.context})" if t.context else "") for t in inactive)) + ".</p>")
     decided = "<br>".join(e(line.strip()) for line in decided_lines(d))
     if all(s.value is None for s in d.state):
-        faced = "<li>not recorded: this run kept no per-world time series (--summary-only).</li>"
+        faced = f"<li>not recorded: {e(d.missing_state or 'this run kept no per-world values for it')}.</li>"
     else:
         faced = "".join(f"<li><strong>{e(period)}:</strong> {e('; '.join(s.sentence for s in views))}.</li>"
                         for period, views in state_periods(d))

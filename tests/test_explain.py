@@ -327,3 +327,16 @@ def test_a_scenario_jolt_at_the_start_of_the_year_is_part_of_what_the_agents_saw
         assert float(row["term.sanctions_relief"].iloc[0]) == pytest.approx(weight * seen["sanctions_level"])
     text = explain(result, 2016, "brussels", replicate=0, decision="sanctions").text()
     assert "easing sanctions was not possible" in text and "EU sanctions none (0)" in text
+
+
+def test_explaining_the_first_year_of_a_late_start_says_why_the_state_is_missing(tmp_path):
+    import sim
+    from sim.explain import explain
+
+    path = tmp_path / "late.yaml"
+    path.write_text(f"name: late\nbase: {Path(__file__).resolve().parent.parent / 'scenarios' / 'baseline.yaml'}\n"
+                    "start_year: 2017\nend_year: 2019\n")
+    result = sim.run(sim.load_scenario(path), replicates=20)
+    text = explain(result, 2017, "brussels").text()
+    assert "before this run's first recorded year (2017)" in text
+    assert "--summary-only" not in text
