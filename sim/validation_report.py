@@ -51,11 +51,12 @@ class Check:
     passed: bool
 
 
-def _run(name: str, replicates: int, seed: int, events: Sequence[Any] = (), overrides: dict | None = None):
+def _run(name: str, replicates: int, seed: int, events: Sequence[Any] = (), overrides: dict | None = None,
+         registry=None):
     from sim.model import BalancingModel
     from sim.scenario import load_scenario
 
-    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml", registry=registry)
     if events:
         scenario = scenario.replace(events=tuple(scenario.events) + tuple(events))
     return BalancingModel(scenario, replicates=replicates, seed=seed, trace_replicates=0,
@@ -67,7 +68,7 @@ def _at(model, output: str, year: int) -> np.ndarray:
 
 
 def pattern_checks(replicates: int = PATTERN_REPLICATES, seed: int = PATTERN_SEED,
-                   overrides: dict[str, float] | None = None) -> list[Check]:
+                   overrides: dict[str, float] | None = None, registry=None) -> list[Check]:
     """Measure patterns P1-P6 (docs/ODD.md) on fresh ensembles, with the bounds of tests/test_patterns.py.
 
     ``overrides`` (registry id -> value) applies to every scenario, e.g. a calibration proposal.
@@ -76,7 +77,7 @@ def pattern_checks(replicates: int = PATTERN_REPLICATES, seed: int = PATTERN_SEE
 
     from sim.scenario import Event
 
-    run = partial(_run, overrides=overrides)
+    run = partial(_run, overrides=overrides, registry=registry)
     checks: list[Check] = []
 
     def add(pattern, claim, scenario, measure, value, criterion, passed):
@@ -168,6 +169,9 @@ def newest(paths: Sequence[Path]) -> Path | None:
     return max(paths, key=lambda p: p.stat().st_mtime) if paths else None
 
 
+CALIBRATION_KEYS = ("parameters", "loss_registry", "loss_proposed", "check_registry", "check_proposed")
+
+
 def load_calibration(path: str | Path | None = None) -> tuple[dict[str, Any] | None, str]:
     """The calibration report (given, or the newest under results/calibration/) and where it came from."""
     if path is not None:
@@ -179,9 +183,14 @@ def load_calibration(path: str | Path | None = None) -> tuple[dict[str, Any] | N
         if path is None:
             return None, f"no calibration report found under {CALIBRATION_DIR}/"
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8")), display_path(path)
-    except (OSError, json.JSONDecodeError) as err:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ScenarioError(str(path), f"cannot read the calibration report: {err}") from None
+    missing = [key for key in CALIBRATION_KEYS if not isinstance(report, dict) or key not in report]
+    if missing:
+        raise ScenarioError(str(path), "not a calibration report of `sim calibrate` (missing "
+                                       f"{', '.join(missing[:4])}); give its report.json or folder")
+    return report, display_path(path)
 
 
 def load_sensitivity(path: str | Path | None = None, top: int = 10) -> tuple[pd.DataFrame | None, str]:
@@ -236,7 +245,7 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
                  pattern_seed: int, proposal: tuple[Hindcast, list[Check]] | None = None) -> str:
     """The text of docs/validation.md; ``proposal`` is the hindcast and checks rerun at a calibration's proposal."""
     sources = load_sources()
-    registry = load_registry()
+    registry = load_registry(hindcast.result.scenario.get("registry"))
     r, s, table = hindcast.result, hindcast.scores, hindcast.table
     scored = table[table["scored"]]
     events = scored[scored["kind"] == "event"]
@@ -540,8 +549,11 @@ def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibrat
     path = Path(path) if path is not None else DEFAULT_REPORT
     if progress:
         progress("running the pattern checks ...")
-    checks = pattern_checks(pattern_replicates, pattern_seed)
-    fit = load_calibration(calibration)
+    # One registry for the whole document: the one the hindcast ran with (`sim --registry` included).
+    registry = load_registry(hindcast.result.scenario.get("registry"))
+    fit = load_calibration(calibration)  # bad inputs fail before the slow pattern checks
+    sensitivity_table = load_sensitivity(sensitivity)
+    checks = pattern_checks(pattern_replicates, pattern_seed, registry=registry)
     proposal = None
     changes = {p["id"]: p["proposed"] for p in (fit[0] or {}).get("parameters", []) if p["changed"]}
     if changes:
@@ -551,11 +563,11 @@ def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibrat
             progress("rerunning the hindcast and the pattern checks at the calibration's proposal ...")
         try:
             rerun = run_hindcast(hindcast.scenario_path, hindcast.observed_path, replicates=hindcast.result.replicates,
-                                 seed=hindcast.result.seed, overrides=changes)
+                                 seed=hindcast.result.seed, overrides=changes, registry=registry)
         except ScenarioError as err:  # a proposal from an older registry may no longer fit it
             raise ScenarioError(fit[1], f"cannot rerun the proposal: {err}") from None
-        proposal = (rerun, pattern_checks(pattern_replicates, pattern_seed, overrides=changes))
-    text = build_report(hindcast, checks, fit, load_sensitivity(sensitivity),
+        proposal = (rerun, pattern_checks(pattern_replicates, pattern_seed, overrides=changes, registry=registry))
+    text = build_report(hindcast, checks, fit, sensitivity_table,
                         command, pattern_replicates, pattern_seed, proposal)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
