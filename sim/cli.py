@@ -11,6 +11,7 @@ for ``--set ID=VALUE`` overrides.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -343,7 +344,11 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
     if out is not None:
         check_writable(out)  # before a fit that takes a minute
     registry = registry_from(ctx)
-    ids = calibration.parse_parameter_list(param_texts) or list(calibration.DEFAULT_PARAMETERS)
+    ids = calibration.parse_parameter_list(param_texts)
+    if param_texts and not ids:
+        raise ScenarioError("--params", "names no parameter; give ids separated by commas, or leave --params out "
+                                        "for the default five")
+    ids = ids or list(calibration.DEFAULT_PARAMETERS)
     calibration.check_parameters(registry, ids)
     options = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("budget", budget)) if v is not None}
     fit = calibration.calibrate(ids, method=method, observed=observed, registry=registry, **options)
@@ -464,8 +469,9 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
     command = _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels,
                              workers, scheduler, overrides, folder, no_plots, registry_from(ctx),
                              ctx.find_root().obj.get("registry_path") is not None)
+    processes = workers or (os.cpu_count() or 1)  # --workers 0: one per CPU
     header = (f"{design.describe()}; {replicates} replicates per point; "
-              + (f"Dask scheduler {scheduler}" if scheduler else f"{workers} worker" + "s" * (workers != 1)))
+              + (f"Dask scheduler {scheduler}" if scheduler else f"{processes} worker" + "s" * (processes != 1)))
     try:
         with _progress_bar(design.n_points, "sweep", "point") as bar:
             announced = []
