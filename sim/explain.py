@@ -598,7 +598,19 @@ def _state_view(key, value, result, year, agent) -> StateView:
     text = _state_text(key, value, result, year, agent)
     if key == "unrest" and value is not None:
         text += ", before any crackdown"
+    if value is not None and key in _jolted_outputs(result, year):
+        text += f" (after the scenario's {year} event)"
     return StateView(key=key, label=label, value=value, text=text, when=when)
+
+
+def _jolted_outputs(result, year: int) -> set[str]:
+    """Outputs whose value the scenario's events of ``year`` jolted before the decisions."""
+    jolted = set()
+    for event in (result.scenario or {}).get("events") or []:
+        if int(event.get("year", -1)) == year:
+            for operation in ("set", "add"):
+                jolted |= {JOLTED_OUTPUTS[sid] for sid in (event.get(operation) or {}) if sid in JOLTED_OUTPUTS}
+    return jolted
 
 
 def _term_context(shows, seen, result, year) -> str:
