@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from sim.errors import ScenarioError
-from sim.registry import Registry, fold, load_registry, load_sources, quote_context
+from sim.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
 from sim.scenario import load_scenario, parse_set
 
 EXIT_BAD_INPUT = 2
@@ -118,12 +118,9 @@ def cite(ctx: click.Context, parameter_id: str) -> None:
 
 
 def _mark(sentence: str, quote: str) -> str:
-    """The sentence with the quoted passage between ** marks (the passage as it appears in the sentence)."""
-    folded = fold(quote)
-    start = sentence.find(folded)
-    if start < 0:
-        return sentence
-    return f"{sentence[:start]}**{folded}**{sentence[start + len(folded):]}"
+    """The sentence with the quoted passage between ** marks."""
+    parts = split_at_quote(sentence, quote)
+    return sentence if parts is None else f"{parts[0]}**{parts[1]}**{parts[2]}"
 
 
 # --------------------------------------------------------------------------- scenario commands

@@ -362,6 +362,15 @@ def verify_quotes(registry: Registry, seeds_dir: str | Path | None = None) -> li
     return problems
 
 
+def split_at_quote(sentence: str, quote: str) -> tuple[str, str, str] | None:
+    """(before, quoted passage, after) of a sentence from :func:`quote_context`, or None if the quote is not in it."""
+    folded = fold(quote)
+    start = sentence.find(folded)
+    if start < 0:
+        return None
+    return sentence[:start], sentence[start:start + len(folded)], sentence[start + len(folded):]
+
+
 def quote_context(param: Parameter, seeds_dir: str | Path | None = None) -> list[tuple[Citation, str | None]]:
     """For each citation, the whole sentence(s) of its document that contain the quote (None if absent).
 

@@ -37,7 +37,7 @@ from sim.compare import notes as compare_notes
 from sim.errors import ScenarioError
 from sim.explain import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
                          percent, state_periods, traced_replicates, typical_replicate)
-from sim.registry import fold, load_registry, load_sources, quote_context
+from sim.registry import load_registry, load_sources, quote_context, split_at_quote
 from sim.terms import AGENT_NAMES, DECISIONS
 from sim.variables import OUTPUTS, STATE_VARIABLES
 
@@ -573,12 +573,8 @@ def changed_parameters(result) -> list[dict[str, Any]]:
 
 
 def _marked(sentence: str, quote: str) -> str:
-    folded = fold(quote)
-    start = sentence.find(folded)
-    if start < 0:
-        return e(sentence)
-    end = start + len(folded)
-    return f"{e(sentence[:start])}<mark>{e(sentence[start:end])}</mark>{e(sentence[end:])}"
+    parts = split_at_quote(sentence, quote)
+    return e(sentence) if parts is None else f"{e(parts[0])}<mark>{e(parts[1])}</mark>{e(parts[2])}"
 
 
 def _parameters_section(result, anchor: str, level: int = 2) -> str:
