@@ -240,6 +240,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return out
 
 
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 42nd ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple[dict | None, str],
                  sensitivity: tuple[pd.DataFrame | None, str], command: str, pattern_replicates: int,
                  pattern_seed: int, proposal: tuple[Hindcast, list[Check]] | None = None) -> str:
@@ -279,7 +285,7 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
     proj = table[(table["role"] == "outcome") & (table["evidence"] == "projection")]
     for row in proj.itertuples():
         w(f"- **Projection (not scored):** `{row.id}`: the seeds' projection {format_number(row.observed)} falls at "
-          f"the {row.percentile:.0f}th percentile of the ensemble (median {row.model:.2f}, 90% band "
+          f"the {_ordinal(round(row.percentile))} percentile of the ensemble (median {row.model:.2f}, 90% band "
           f"{row.p05:.2f} to {row.p95:.2f}).")
     failing = ", ".join(f"{c.pattern} ({c.claim})" for c in failed)
     w(f"- **Patterns.** {len(passed)} of {len(checks)} pattern criteria hold"
