@@ -203,11 +203,13 @@ def test_sobol_names_the_unrest_threshold_and_election_boost_for_the_2020_crackd
     scenario = load_scenario(UNREST)
     params = ("minsk.unrest_threshold,minsk.unrest_election_boost,world.china_growth,trade.inertia,"
               "world.eu_growth,energy.diversification_rate")
-    design = sw.make_design(real_registry, "sobol", params=params, n=32, seed=1)
-    result = sw.run_sweep(scenario, design, ["P(crackdown==1)@2020"], replicates=20)
+    design = sw.make_design(real_registry, "sobol", params=params, n=128, seed=1, second_order=False)
+    result = sw.run_sweep(scenario, design, ["P(crackdown==1)@2020"], replicates=40)
     top = result.top("P(crackdown==1)@2020", 2)
     assert list(top["parameter"]) == ["minsk.unrest_threshold", "minsk.unrest_election_boost"]
     assert top["ST"].iloc[0] - top["ST_conf"].iloc[0] > 0.2
+    others = result.indices[~result.indices["parameter"].isin(set(top["parameter"]))]
+    assert (others["ST"] < top["ST"].iloc[1]).all()
 
 
 # --------------------------------------------------------------------------- folders, interruption and resume
