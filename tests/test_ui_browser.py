@@ -36,6 +36,7 @@ if not CHROMIUM.exists():
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed: python3 -m pip install -e '.[test]'")
 pytest.importorskip("solara", reason="the ui extra is not installed: python3 -m pip install -e '.[ui]'")
 
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 
@@ -96,7 +97,13 @@ def headline_values(page) -> list[str]:
 
 
 def chart_image(page, index: int = 0) -> bytes:
-    return page.locator("img.ba-chart").nth(index).screenshot()
+    """A screenshot of one chart; retried while the page swaps a chart for its redrawn successor."""
+    for _attempt in range(20):
+        try:
+            return page.locator("img.ba-chart").nth(index).screenshot(timeout=5_000)
+        except PlaywrightError:  # "not attached to the DOM" / "not stable" while Solara re-renders
+            time.sleep(0.5)
+    raise AssertionError("the chart never settled long enough to be captured")
 
 
 def test_a_person_moves_a_slider_steps_and_plays(server):
