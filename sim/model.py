@@ -30,6 +30,7 @@ from sim.agents import Brussels, Minsk, Moscow
 from sim.economy import TRADE_PARTNERS, Economy, Society, World
 from sim.errors import ScenarioError
 from sim.registry import load_registry
+from sim.scenario import parameter_problem
 from sim.variables import OUTPUTS, STATE_VARIABLES
 
 DEFAULT_HORIZON_YEARS = 15  # used only when no scenario gives an end year
@@ -66,7 +67,9 @@ class BalancingModel(mesa.Model):
         params = scenario.parameter_values(registry) if scenario is not None else registry.defaults()
         for source, given in (("parameters", parameters or {}), ("overrides", overrides)):
             for pid, value in given.items():
-                _check_parameter(registry, source, pid, value)
+                problem = parameter_problem(pid, value, registry)  # the loader's own check, same words
+                if problem:
+                    raise ScenarioError(source, problem, key=pid)
                 params[pid] = float(value)
 
         if seed is None:
@@ -315,14 +318,3 @@ def _ensemble_mean(name: str):
 
     report.__name__ = f"mean_{name}"
     return report
-
-
-def _check_parameter(registry, source: str, pid: str, value) -> None:
-    if pid not in registry:
-        hint = registry.suggest(pid)
-        raise ScenarioError(source, "unknown parameter id" + (f"; did you mean '{hint}'?" if hint else ""), key=pid)
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ScenarioError(source, f"expected a number, got {type(value).__name__}", key=pid)
-    problem = registry[pid].check(float(value))
-    if problem:
-        raise ScenarioError(source, f"{value!r} is not allowed; expected {problem}", key=pid)

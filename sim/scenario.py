@@ -172,7 +172,7 @@ class Scenario:
                 if problem:
                     raise fail(key, problem)
         for pid, value in self.parameters.items():
-            problem = _parameter_problem(pid, value, registry)
+            problem = parameter_problem(pid, value, registry)
             if problem:
                 raise fail(f"parameters.{pid}", problem)
         problem = _horizon_problem(self.start_year, self.end_year)
@@ -238,7 +238,7 @@ def _number_problem(value: Any) -> str | None:
     return None
 
 
-def _parameter_problem(pid: str, value: Any, registry: Registry) -> str | None:
+def parameter_problem(pid: str, value: Any, registry: Registry) -> str | None:
     """What is wrong with setting registry parameter ``pid`` to ``value``, or None."""
     if pid not in registry:
         if pid in STATE_VARIABLES:
@@ -288,7 +288,7 @@ def parse_set(text: str, registry: Registry | None = None) -> tuple[str, float]:
         value = float(raw)
     except ValueError:
         raise ScenarioError("--set", f"must be a number, got '{raw}'", key=pid) from None
-    problem = _parameter_problem(pid, value, registry)
+    problem = parameter_problem(pid, value, registry)
     if problem:
         raise ScenarioError("--set", problem, key=pid)
     return pid, value
@@ -370,7 +370,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
             raise layer.doc.error(("events", i, "year"), _outside_years(e.year, start, end))
 
     for pid, value in (overrides or {}).items():
-        problem = _parameter_problem(str(pid), value, registry)
+        problem = parameter_problem(str(pid), value, registry)
         if problem:
             raise ScenarioError(overrides_label, problem, key=str(pid))
         parameters[str(pid)] = float(value)
@@ -431,7 +431,7 @@ def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry) -> None:
         if problem:
             raise doc.error(("end_year",), problem)
     for pid, value in spec.parameters.items():
-        problem = _parameter_problem(pid, value, registry)
+        problem = parameter_problem(pid, value, registry)
         if problem:
             raise doc.error(("parameters", pid), problem)
     for i, event in enumerate(spec.events):
