@@ -22,8 +22,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import mesa  # noqa: E402
 
-from sim.model import BalancingModel  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.model.model import BalancingModel  # noqa: E402
+from sim.inputs.scenario import load_scenario  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 

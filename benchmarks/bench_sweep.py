@@ -23,9 +23,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pandas as pd  # noqa: E402
 
-from sim import sweep  # noqa: E402
-from sim.registry import load_registry  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.sweep import runner as sweep  # noqa: E402
+from sim.inputs.registry import load_registry  # noqa: E402
+from sim.inputs.scenario import load_scenario  # noqa: E402
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 PARAMETERS = [

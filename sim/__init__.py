@@ -16,11 +16,14 @@ from importlib import import_module
 
 _EXPORTS = {
     "load_scenario": "sim.api",
+    "load_registry": "sim.api",
     "run": "sim.api",
-    "ScenarioError": "sim.errors",
-    "BalancingModel": "sim.model",
-    "Result": "sim.results",
-    "Scenario": "sim.scenario",
+    "rerun": "sim.api",
+    "compare": "sim.api",
+    "ScenarioError": "sim.inputs.errors",
+    "BalancingModel": "sim.model.model",
+    "Result": "sim.outputs.results",
+    "Scenario": "sim.inputs.scenario",
 }
 
 __all__ = list(_EXPORTS)

@@ -20,9 +20,9 @@ from typing import Any
 
 import click
 
-from sim.errors import ScenarioError
-from sim.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
-from sim.scenario import load_scenario, parse_set
+from sim.inputs.errors import ScenarioError
+from sim.inputs.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
+from sim.inputs.scenario import load_scenario, parse_set
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -173,7 +173,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
         summary_only: bool, with_report: bool = False) -> None:
     """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots)."""
     from sim import api
-    from sim.results import check_writable, run_id
+    from sim.outputs.results import check_writable, run_id
 
     scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
     changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if v is not None}
@@ -305,13 +305,13 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
              scenario_file: Path | None, report: bool, report_path: Path | None, calibration: Path | None,
              sensitivity: Path | None) -> None:
     """Run the 2015-2025 hindcast and score it against what the seeds report (seeds/observed.yaml)."""
-    from sim.hindcast import run_hindcast
+    from sim.evidence.hindcast import run_hindcast
 
     result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry_from(ctx))
     click.echo(result.text())
     if report:
-        from sim.hindcast import display_path
-        from sim.validation_report import write_report
+        from sim.evidence.hindcast import display_path
+        from sim.evidence.validation_report import write_report
 
         command = "sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "sim" else "sim hindcast --report"
         path = write_report(result, report_path, calibration=calibration, sensitivity=sensitivity, command=command,
@@ -335,8 +335,8 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
 def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int | None, seed: int | None,
               budget: int | None, method: str, observed: Path | None, out: Path | None) -> None:
     """Fit ASSUMPTION parameters to the seeds' observations; write a registry diff to review (never applied)."""
-    from sim import calibrate as calibration
-    from sim.results import check_writable
+    from sim.evidence import calibrate as calibration
+    from sim.outputs.results import check_writable
 
     if out is not None:
         check_writable(out)  # before a fit that takes a minute
@@ -387,7 +387,7 @@ def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> 
 
 
 def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str, ...]) -> dict[str, list[float]]:
-    from sim.designs import parse_vary
+    from sim.sweep.designs import parse_vary
 
     registry = registry_from(ctx)
     vary: dict[str, list[float]] = {}
@@ -432,7 +432,7 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
           second_order: bool | None, levels: int | None, workers: int, scheduler: str | None,
           overrides: dict[str, float], out: Path | None, resume: bool, no_plots: bool) -> None:
     """Sweep parameters over a grid or a sample; Sobol or Morris sensitivity of any outcome, by year."""
-    from sim import sweep as sw
+    from sim.sweep import runner as sw
 
     def given(name: str) -> bool:
         return ctx.get_parameter_source(name) not in (click.core.ParameterSource.DEFAULT, None)
@@ -501,8 +501,8 @@ def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, repli
     """The command that resumes this sweep (printed on interruption and kept in PARTIAL.txt)."""
     import shlex
 
-    from sim.designs import parse_vary
-    from sim.registry import format_number
+    from sim.sweep.designs import parse_vary
+    from sim.inputs.registry import format_number
 
     parts = ["sim", "--registry", str(registry.path), "sweep", str(scenario_file)] if registry_given \
         else ["sim", "sweep", str(scenario_file)]
@@ -544,7 +544,7 @@ def report(folders: tuple[Path, ...], out: Path | None) -> None:
     """Write one self-contained HTML report of one or more runs, for a class (figures embedded, no network)."""
     from datetime import datetime
 
-    from sim.results import Result
+    from sim.outputs.results import Result
 
     results = [Result.load(folder) for folder in folders]
     if out is None:
@@ -557,7 +557,7 @@ def report(folders: tuple[Path, ...], out: Path | None) -> None:
 
 
 def _write_report(results, out: Path, folders) -> None:
-    from sim.report import write_report
+    from sim.report.document import write_report
 
     path = write_report(results, out, folders)
     click.echo(f"report: {path}")
@@ -572,8 +572,8 @@ def _write_report(results, out: Path, folders) -> None:
               help="A traced world (default: the most typical one, closest to the median of all worlds).")
 def explain(folder: Path, year: int, agent: str, replicate: int | None) -> None:
     """Explain in plain words why an actor chose what it did in a year, from a run's decision trace."""
-    from sim.explain import explain as explain_decisions
-    from sim.results import Result
+    from sim.explain.decisions import explain as explain_decisions
+    from sim.outputs.results import Result
 
     click.echo(explain_decisions(Result.load(folder), year, agent, replicate, label=str(folder)).text())
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import cli
-from sim.registry import DEFAULT_REGISTRY, Registry, load_registry
+from sim.inputs.registry import DEFAULT_REGISTRY, Registry, load_registry
 
 # A quote that occurs in seeds/001_f8f6fde0ab2d2db7.txt (written there with a curly apostrophe).
 CARNEGIE_QUOTE = "Lukashenko, once Moscow's closest ally, has abandoned all talk of integration with Russia"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.compare import HEADLINE, default_years, difference_table, format_table, notes, unique_names
+from sim.outputs.compare import HEADLINE, default_years, difference_table, format_table, notes, unique_names
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.registry import load_registry
-from sim.variables import OUTPUTS, STATE_VARIABLES
+from sim.inputs.registry import load_registry
+from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_FILES = ["agents.py", "economy.py", "model.py", "choice.py"]
@@ -14,7 +14,7 @@ PARAMETER_LOOKUP = re.compile(r"""p(?:arams)?\[\s*f?["']([a-z0-9_.{}]+)["']\s*\]
 
 
 def model_source() -> str:
-    return "\n".join((ROOT / "sim" / name).read_text(encoding="utf-8") for name in MODEL_FILES)
+    return "\n".join((ROOT / "sim" / "model" / name).read_text(encoding="utf-8") for name in MODEL_FILES)
 
 
 def test_every_parameter_the_model_reads_is_in_the_registry():

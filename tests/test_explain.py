@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.errors import ScenarioError
-from sim.explain import (explain, key_turning_points, parameter_value, seen_state, traced_replicates,
+from sim.inputs.errors import ScenarioError
+from sim.explain.decisions import (explain, key_turning_points, parameter_value, seen_state, traced_replicates,
                          turning_points, typical_replicate)
-from sim.registry import Citation, find_quote, load_registry
-from sim.results import Result
-from sim.terms import AGENT_DECISIONS, DECISIONS, MOVE_COLUMNS, STATE
+from sim.inputs.registry import Citation, find_quote, load_registry
+from sim.outputs.results import Result
+from sim.explain.terms import AGENT_DECISIONS, DECISIONS, MOVE_COLUMNS, STATE
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -282,13 +282,13 @@ def test_every_term_and_option_in_a_real_trace_has_a_meaning(traces):
         terms = [c for c in trace.columns if c.startswith("term.")]
         for (agent, decision), rows in trace.groupby(["agent", "decision"]):
             spec = DECISIONS.get((agent, decision))
-            assert spec is not None, f"no meaning for the decision {agent} {decision} in sim/terms.py"
+            assert spec is not None, f"no meaning for the decision {agent} {decision} in sim/explain/terms.py"
             assert set(rows["option"]) == set(spec.options), (agent, decision)
             used = {c[len("term."):] for c in terms if rows[c].notna().all()}
             missing = used - set(spec.terms)
-            assert not missing, f"{agent} {decision}: terms without a meaning in sim/terms.py: {sorted(missing)}"
+            assert not missing, f"{agent} {decision}: terms without a meaning in sim/explain/terms.py: {sorted(missing)}"
             seen.setdefault((agent, decision), set()).update(used)
-    # ... and sim/terms.py describes no term the model does not have.
+    # ... and sim/explain/terms.py describes no term the model does not have.
     for key, spec in DECISIONS.items():
         assert set(spec.terms) == seen[key], key
 
@@ -309,8 +309,8 @@ def test_term_meanings_are_complete_and_their_quotes_are_in_the_seeds():
 
 
 def test_explain_imports_neither_the_model_nor_mesa():
-    source = (ROOT / "sim" / "explain.py").read_text(encoding="utf-8")
-    source += (ROOT / "sim" / "terms.py").read_text(encoding="utf-8")
+    source = (ROOT / "sim" / "explain" / "decisions.py").read_text(encoding="utf-8")
+    source += (ROOT / "sim" / "explain" / "terms.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+(mesa|sim\.model|sim\.agents)\b", source, re.MULTILINE)
 
 
@@ -331,7 +331,7 @@ def test_a_scenario_jolt_at_the_start_of_the_year_is_part_of_what_the_agents_saw
 
 def test_explaining_the_first_year_of_a_late_start_says_why_the_state_is_missing(tmp_path):
     import sim
-    from sim.explain import explain
+    from sim.explain.decisions import explain
 
     path = tmp_path / "late.yaml"
     path.write_text(f"name: late\nbase: {Path(__file__).resolve().parent.parent / 'scenarios' / 'baseline.yaml'}\n"

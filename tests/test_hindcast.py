@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import calibrate as cal
-from sim.errors import ScenarioError
-from sim.hindcast import (DEFAULT_OBSERVED, DEFAULT_SCENARIO, Observation, brier_score, crps, hindcast_table,
+from sim.evidence import calibrate as cal
+from sim.inputs.errors import ScenarioError
+from sim.evidence.hindcast import (DEFAULT_OBSERVED, DEFAULT_SCENARIO, Observation, brier_score, crps, hindcast_table,
                           load_observations, percentile_of, scores)
-from sim.registry import Citation, find_quote, fold, load_registry
-from sim.results import EVENT_DEFINITIONS
-from sim.scenario import load_scenario
-from sim.variables import OUTPUTS
+from sim.inputs.registry import Citation, find_quote, fold, load_registry
+from sim.outputs.results import EVENT_DEFINITIONS
+from sim.inputs.scenario import load_scenario
+from sim.common.variables import OUTPUTS
 
 AGENT_PREFIXES = ("minsk.", "moscow.", "brussels.", "trade.", "economy.", "energy.")
 ALLOWED_WORLD_EVENTS = {"world.ukraine_war_ongoing", "world.election_reference_year", "world.election_cycle_years"}
@@ -203,8 +203,8 @@ def test_sim_hindcast_prints_table_and_three_scores(run_cli):
 
 
 def test_validation_report_is_generated(tmp_path):
-    from sim.hindcast import run_hindcast
-    from sim.validation_report import write_report
+    from sim.evidence.hindcast import run_hindcast
+    from sim.evidence.validation_report import write_report
 
     hindcast = run_hindcast(replicates=60, seed=2)
     path = write_report(hindcast, tmp_path / "validation.md", calibration=None, pattern_replicates=150,
@@ -218,7 +218,7 @@ def test_validation_report_is_generated(tmp_path):
 
 
 def test_report_reads_a_sensitivity_table(tmp_path):
-    from sim.validation_report import load_sensitivity
+    from sim.evidence.validation_report import load_sensitivity
 
     csv = tmp_path / "indices.csv"
     pd.DataFrame({"parameter": ["a.x", "a.x", "b.y"], "output": ["o1", "o2", "o1"], "ST": [0.1, 0.5, 0.3]}

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
-from sim.model import BalancingModel
-from sim.registry import load_registry
-from sim.scenario import load_scenario
-from sim.variables import OUTPUTS, STATE_VARIABLES
+from sim.inputs.errors import ScenarioError
+from sim.model.model import BalancingModel
+from sim.inputs.registry import load_registry
+from sim.inputs.scenario import load_scenario
+from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHARES = ["russia_trade_share", "eu_trade_share", "ukraine_trade_share", "china_trade_share", "other_trade_share"]

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model import BalancingModel
-from sim.scenario import load_scenario
+from sim.model.model import BalancingModel
+from sim.inputs.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 REPLICATES = 1500

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.plots import KEY_OUTPUTS, plot_compare, plot_run
+from sim.figures.runs import KEY_OUTPUTS, plot_compare, plot_run
 
 RUN_STEMS = [f"fan_{o}" for o in KEY_OUTPUTS] + ["trade_shares", "event_probabilities", "overview"]
 
@@ -109,5 +109,5 @@ def test_readers_do_not_import_the_model():
     import subprocess
     import sys
 
-    code = "import sys, sim.plots, sim.compare; assert 'sim.model' not in sys.modules, 'model imported'"
+    code = "import sys, sim.figures.runs, sim.outputs.compare; assert 'sim.model.model' not in sys.modules, 'model imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

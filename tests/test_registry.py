@@ -8,8 +8,8 @@ import math
 import pytest
 
 from conftest import CARNEGIE_QUOTE, TINY_REGISTRY, write
-from sim.errors import ScenarioError
-from sim.registry import (
+from sim.inputs.errors import ScenarioError
+from sim.inputs.registry import (
     Citation,
     find_quote,
     fold,

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import cli
-from sim.errors import ScenarioError
-from sim.registry import load_registry
-from sim.scenario import load_scenario, parse_set
+from sim.inputs.errors import ScenarioError
+from sim.inputs.registry import load_registry
+from sim.inputs.scenario import load_scenario, parse_set
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -170,9 +170,9 @@ def test_yaml_is_never_loaded_unsafely(tmp_path):
 
 
 def test_a_run_too_big_for_memory_is_refused_up_front_with_an_estimate_and_a_hint(tmp_path, monkeypatch):
-    import sim.api
+    import sim.runs.ensemble
 
-    monkeypatch.setattr(sim.api, "available_memory", lambda: 50 * 2**20)  # 50 MiB free
+    monkeypatch.setattr(sim.runs.ensemble, "available_memory", lambda: 50 * 2**20)  # 50 MiB free
     result = CliRunner().invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "100000",
                                       "--out", str(tmp_path / "big")])
     assert result.exit_code == 2
@@ -199,7 +199,7 @@ def test_summary_only_keeps_the_same_summary_without_the_time_series(tmp_path):
 
 def test_memory_estimate_grows_with_replicates_and_horizon():
     import sim
-    from sim.api import estimate_memory
+    from sim.runs.ensemble import estimate_memory
 
     scenario = sim.load_scenario(SCENARIOS / "baseline.yaml")
     small = estimate_memory(scenario)
@@ -276,7 +276,7 @@ vary_texts = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(text=vary_texts)
 def test_fuzzed_vary_strings_parse_or_fail_with_the_documented_error(text):
-    from sim.designs import parse_vary
+    from sim.sweep.designs import parse_vary
 
     registry = load_registry()
     try:
@@ -315,7 +315,7 @@ def test_compare_of_runs_with_no_common_year_is_one_line_and_writes_nothing(tmp_
 
 
 def test_setting_chinese_investment_as_a_parameter_moves_trade():
-    from sim.model import BalancingModel
+    from sim.model.model import BalancingModel
 
     default = BalancingModel(replicates=500, seed=1, end_year=2025).run()
     more = BalancingModel(replicates=500, seed=1, end_year=2025, **{"world.china_investment_pct_gdp": 2.5}).run()

@@ -19,10 +19,10 @@ import matplotlib.image
 import pytest
 
 import sim
-from sim.explain import key_turning_points, typical_replicate
-from sim.registry import load_sources
-from sim.report import COMPARE_OUTPUTS, RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, build_report, write_report
-from sim.results import Result
+from sim.explain.decisions import key_turning_points, typical_replicate
+from sim.inputs.registry import load_sources
+from sim.report.document import COMPARE_OUTPUTS, RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, build_report, write_report
+from sim.outputs.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.report import RUN_FIGURES, write_report
+from sim.report.document import RUN_FIGURES, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import sim
 from sim.cli import cli
-from sim.results import SUMMARY_COLUMNS, Result
-from sim.variables import OUTPUTS
+from sim.outputs.results import SUMMARY_COLUMNS, Result
+from sim.common.variables import OUTPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CARNEGIE_QUOTE, VALID_SCENARIO, write
-from sim.errors import ScenarioError
-from sim.scenario import Event, Scenario, load_scenario, parse_set
+from sim.inputs.errors import ScenarioError
+from sim.inputs.scenario import Event, Scenario, load_scenario, parse_set
 
 REPO = Path(__file__).resolve().parent.parent
 

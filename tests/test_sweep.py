@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import sim.sweep as sw
+import sim.sweep.runner as sw
 from sim.cli import cli
-from sim.errors import ScenarioError
-from sim.model import BalancingModel
-from sim.outcomes import parse_outcome, parse_outcomes, statistic_columns
-from sim.scenario import load_scenario
+from sim.inputs.errors import ScenarioError
+from sim.model.model import BalancingModel
+from sim.sweep.outcomes import parse_outcome, parse_outcomes, statistic_columns
+from sim.inputs.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -169,7 +169,7 @@ def small_sobol(baseline, real_registry_module):
 
 @pytest.fixture(scope="module")
 def real_registry_module():
-    from sim.registry import load_registry
+    from sim.inputs.registry import load_registry
 
     return load_registry()
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.cli import cli
-from sim.errors import ScenarioError
+from sim.inputs.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL_LINE = "error: sim ui needs the ui extra: python3 -m pip install -e '.[ui]'"

@@ -14,7 +14,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from sim.errors import ScenarioError
+from sim.inputs.errors import ScenarioError
 
 INSTALL_HINT = "sim ui needs the ui extra: python3 -m pip install -e '.[ui]'"
 SCENARIO_ENV = "BALANCING_ACT_UI_SCENARIO"  # the one scenario file given on the command line

@@ -33,13 +33,14 @@ with warnings.catch_warnings():  # Mesa 3.3's ComponentsView trips Solara's hook
     warnings.filterwarnings("ignore", message=r".*found despite early return", category=UserWarning)
     from mesa.visualization import Slider, SolaraViz
 
-from sim.errors import ScenarioError
-from sim.model import BalancingModel
-from sim.registry import Parameter, Registry, Source, format_number, load_registry, load_sources
-from sim.scenario import Scenario, load_scenario
+from sim.inputs.errors import ScenarioError
+from sim.model.model import BalancingModel
+from sim.inputs.registry import Parameter, Registry, Source, format_number, load_registry, load_sources
+from sim.inputs.resources import SCENARIOS_DIR
+from sim.inputs.scenario import Scenario, load_scenario
 from sim.ui import REGISTRY_ENV, SCENARIO_ENV
 
-PROJECT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+PROJECT_SCENARIOS = SCENARIOS_DIR
 UI_REPLICATES = 200  # a modest ensemble: a step takes milliseconds
 TRACE_WORLD = 0  # the sample world whose decisions are shown in full
 TITLE = "Balancing Act: Belarus between Moscow and Brussels"

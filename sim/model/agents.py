@@ -13,7 +13,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.choice import Decision, logit_choice
+from sim.model.choice import Decision, logit_choice
 
 THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
 

@@ -25,8 +25,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from sim.errors import ScenarioError
-from sim.variables import OUTPUTS
+from sim.inputs.errors import ScenarioError
+from sim.common.variables import OUTPUTS
 
 SCHEMA_VERSION = 1
 MANIFEST_KEYS = ("scenario", "seed", "replicates", "parameters", "started", "finished", "versions")
@@ -180,7 +180,7 @@ class Result:
         (target / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, default=_json_default),
                                               encoding="utf-8")
         if plots:
-            from sim.plots import plot_run  # plotting is a reader of the tables; imported only when drawing
+            from sim.figures.runs import plot_run  # plotting is a reader of the tables; imported only when drawing
 
             plot_run(self, target / "plots")
 

@@ -21,14 +21,14 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.errors import ScenarioError
-from sim.hindcast import REPO, Hindcast, display_path, format_scores, model_text, observed_text, where_text
-from sim.registry import format_number, load_registry, load_sources
+from sim.inputs.errors import ScenarioError
+from sim.evidence.hindcast import Hindcast, display_path, format_scores, model_text, observed_text, where_text
+from sim.inputs.registry import format_number, load_registry, load_sources
+from sim.inputs.resources import SCENARIOS_DIR
 
-DEFAULT_REPORT = REPO / "docs" / "validation.md"
+DEFAULT_REPORT = Path("docs") / "validation.md"  # relative to the working directory: the checkout
 CALIBRATION_DIR = Path("results") / "calibration"
 SENSITIVITY_DIR = Path("results") / "sensitivity"
-SCENARIOS = REPO / "scenarios"
 PATTERN_REPLICATES = 1000
 PATTERN_SEED = 7
 ID_COLUMNS = ("parameter", "id", "param", "name", "names")
@@ -53,10 +53,10 @@ class Check:
 
 def _run(name: str, replicates: int, seed: int, events: Sequence[Any] = (), overrides: dict | None = None,
          registry=None):
-    from sim.model import BalancingModel
-    from sim.scenario import load_scenario
+    from sim.model.model import BalancingModel
+    from sim.inputs.scenario import load_scenario
 
-    scenario = load_scenario(SCENARIOS / f"{name}.yaml", registry=registry)
+    scenario = load_scenario(SCENARIOS_DIR / f"{name}.yaml", registry=registry)
     if events:
         scenario = scenario.replace(events=tuple(scenario.events) + tuple(events))
     return BalancingModel(scenario, replicates=replicates, seed=seed, trace_replicates=0,
@@ -75,7 +75,7 @@ def pattern_checks(replicates: int = PATTERN_REPLICATES, seed: int = PATTERN_SEE
     """
     from functools import partial
 
-    from sim.scenario import Event
+    from sim.inputs.scenario import Event
 
     run = partial(_run, overrides=overrides, registry=registry)
     checks: list[Check] = []
@@ -519,7 +519,7 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
 
 def _miss_text(hindcast: Hindcast, row) -> str:
     """A missed event with the model's probability in each year of its window."""
-    from sim.hindcast import event_happened
+    from sim.evidence.hindcast import event_happened
 
     obs = next(o for o in hindcast.observations if o.id == row.id)
     ts = hindcast.result.timeseries
@@ -563,7 +563,7 @@ def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibrat
     proposal = None
     changes = {p["id"]: p["proposed"] for p in (fit[0] or {}).get("parameters", []) if p["changed"]}
     if changes:
-        from sim.hindcast import run_hindcast
+        from sim.evidence.hindcast import run_hindcast
 
         if progress:
             progress("rerunning the hindcast and the pattern checks at the calibration's proposal ...")

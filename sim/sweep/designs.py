@@ -33,8 +33,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from sim.errors import ScenarioError
-from sim.registry import Registry, format_number
+from sim.inputs.errors import ScenarioError
+from sim.inputs.registry import Registry, format_number
 
 KINDS = ("grid", "lhs", "sobol", "morris")
 VARY_EXAMPLE = "e.g. --vary minsk.unrest_threshold=0.3:0.7:5 or --vary world.ukraine_war_ongoing=0,1"

@@ -1,7 +1,7 @@
 """One self-contained HTML report of one run, or of several runs side by side, for a class.
 
-    from sim.results import Result
-    from sim.report import write_report
+    from sim.outputs.results import Result
+    from sim.report.document import write_report
     write_report([Result.load("results/unrest_shock/<run id>")], "unrest_shock.html")
 
 The file opens in any browser without a network: figures are embedded as
@@ -32,14 +32,14 @@ from typing import Any, Sequence
 import matplotlib
 import numpy as np
 
-from sim.compare import HEADLINE, default_years, difference_table, unique_names
-from sim.compare import notes as compare_notes
-from sim.errors import ScenarioError
-from sim.explain import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
+from sim.outputs.compare import HEADLINE, default_years, difference_table, unique_names
+from sim.outputs.compare import notes as compare_notes
+from sim.inputs.errors import ScenarioError
+from sim.explain.decisions import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
                          percent, state_periods, traced_replicates, typical_replicate)
-from sim.registry import load_registry, load_sources, quote_context, split_at_quote
-from sim.terms import AGENT_NAMES, DECISIONS
-from sim.variables import OUTPUTS, STATE_VARIABLES
+from sim.inputs.registry import load_registry, load_sources, quote_context, split_at_quote
+from sim.explain.terms import AGENT_NAMES, DECISIONS
+from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
 RUN_FIGURES = ["overview", "fan_alignment", "fan_russia_trade_share", "fan_eu_trade_share", "fan_subsidy_pct_gdp",
                "fan_eu_engagement", "fan_integration_pressure", "fan_repression", "fan_political_prisoners",
@@ -404,7 +404,7 @@ def _run_figures(result, folder, scratch: Path, stems: list[str]) -> dict[str, P
         existing = {stem: Path(folder) / "plots" / f"{stem}.png" for stem in stems}
         if all(p.is_file() for p in existing.values()):
             return existing
-    from sim.plots import plot_run
+    from sim.figures.runs import plot_run
 
     plot_run(result, scratch)
     return {stem: scratch / f"{stem}.png" for stem in stems if (scratch / f"{stem}.png").is_file()}
@@ -778,7 +778,7 @@ def _typical_figure(result, replicate: int, points, scratch: Path) -> Path | Non
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from sim.plots import STYLE
+    from sim.figures.runs import STYLE
 
     panels = [("alignment", "Alignment (−1 Russia, +1 West)"), ("unrest", "Street unrest (end of year)"),
               ("sanctions_level", "EU sanctions level"), ("subsidy_pct_gdp", "Russian subsidy, % of GDP")]
@@ -825,7 +825,7 @@ def _typical_figure(result, replicate: int, points, scratch: Path) -> Path | Non
 
 
 def _comparison_section(results, names, anchor: str, scratch: Path) -> str:
-    from sim.plots import plot_compare
+    from sim.figures.runs import plot_compare
 
     years = default_years(results)
     out = [f'<section>{_heading(2, anchor, "Comparison")}']

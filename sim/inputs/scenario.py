@@ -37,9 +37,9 @@ from typing import Any, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml, show
-from sim.registry import Citation, Registry, find_quote, format_number, load_registry, load_sources
-from sim.variables import STATE_VARIABLES
+from sim.inputs.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml, show
+from sim.inputs.registry import Citation, Registry, find_quote, format_number, load_registry, load_sources
+from sim.common.variables import STATE_VARIABLES
 
 NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
 MAX_YEAR = 2100

@@ -1,6 +1,6 @@
 """Figures of a run and of a comparison, drawn from the result tables only.
 
-    from sim.plots import plot_run, plot_compare
+    from sim.figures.runs import plot_run, plot_compare
     plot_run(result, Path("results/my_run/plots"))          # fan charts, trade shares, events, overview
     plot_compare([baseline, war], Path("results/compare"))  # one overlay figure per key output
 
@@ -30,8 +30,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MultipleLocator
 
-from sim.compare import unique_names
-from sim.variables import OUTPUTS
+from sim.common.names import unique_names
+from sim.common.variables import OUTPUTS
 
 # Outputs that get a fan chart of their own, in this order.
 KEY_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct_gdp", "eu_engagement",

@@ -40,11 +40,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sim.errors import ScenarioError
-from sim.hindcast import DEFAULT_OBSERVED, DEFAULT_SCENARIO, REPO, Observation, crps, display_path, hindcast_table, \
+from sim.inputs.errors import ScenarioError
+from sim.evidence.hindcast import DEFAULT_OBSERVED, DEFAULT_SCENARIO, Observation, crps, display_path, hindcast_table, \
     load_observations, quantity_values
-from sim.registry import Parameter, Registry, format_number, load_registry
-from sim.results import atomic_folder
+from sim.inputs.registry import Parameter, Registry, format_number, load_registry
+from sim.outputs.results import atomic_folder
 
 DEFAULT_PARAMETERS = (
     "economy.potential_growth",       # growth in 2016 (the 0.3% projection)
@@ -146,7 +146,7 @@ class Objective:
         return out
 
     def timeseries(self, x: Sequence[float], seed: int | None = None, replicates: int | None = None):
-        from sim.model import BalancingModel
+        from sim.model.model import BalancingModel
 
         model = BalancingModel(self.scenario, replicates=replicates or self.replicates,
                                seed=self.seed if seed is None else seed, trace_replicates=0,
@@ -271,7 +271,7 @@ def calibrate(parameters: Sequence[str] | None = None, replicates: int = DEFAULT
     """Fit ``parameters`` (default :data:`DEFAULT_PARAMETERS`) and return the proposal; nothing is written."""
     from scipy import optimize
 
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     registry = registry or load_registry()
     ids = check_parameters(registry, list(parameters) if parameters else list(DEFAULT_PARAMETERS))
@@ -388,9 +388,9 @@ def registry_diff(registry_path: str | Path, changes: dict[str, float]) -> str:
     missing = [pid for pid in changes if pid not in done]
     if missing:
         raise ScenarioError(str(path), f"no 'value:' line found for {', '.join(missing)}")
-    # Paths relative to the repository root, so that `git apply` works from any folder with `git -C <repo>`.
+    # Paths relative to the working directory (the checkout), so that `git apply` works there.
     try:
-        label = path.resolve().relative_to(REPO).as_posix()
+        label = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         label = display_path(path)
     return "".join(difflib.unified_diff(old, new, fromfile=f"a/{label}", tofile=f"b/{label}"))

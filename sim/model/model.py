@@ -26,12 +26,12 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents import Brussels, Minsk, Moscow
-from sim.economy import TRADE_PARTNERS, Economy, Society, World
-from sim.errors import ScenarioError
-from sim.registry import load_registry
-from sim.scenario import parameter_problem
-from sim.variables import OUTPUTS, STATE_VARIABLES
+from sim.model.agents import Brussels, Minsk, Moscow
+from sim.model.economy import TRADE_PARTNERS, Economy, Society, World
+from sim.inputs.errors import ScenarioError
+from sim.inputs.registry import load_registry
+from sim.inputs.scenario import parameter_problem
+from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
 DEFAULT_HORIZON_YEARS = 15  # used only when no scenario gives an end year
 DEFAULT_TRACE_REPLICATES = 25  # worlds whose decisions are kept in full for `sim explain`

@@ -1,6 +1,6 @@
 """Compare scenarios: pure functions over the result tables (no plotting, no model).
 
-    from sim.compare import difference_table, format_table, notes
+    from sim.outputs.compare import difference_table, format_table, notes
     table = difference_table([baseline, war])   # one row per (output, year)
     print(format_table(table))
     for line in notes([baseline, war]):
@@ -18,23 +18,13 @@ from typing import Sequence
 
 import pandas as pd
 
-from sim.variables import OUTPUTS
+from sim.common.names import unique_names  # noqa: F401  (re-exported: compare's callers use it)
+from sim.common.variables import OUTPUTS
 
 HEADLINE = ["alignment", "russia_trade_share", "eu_trade_share", "sanctions_level", "subsidy_pct_gdp",
             "unrest", "gdp_growth", "regime_security"]
 
 STATS = ("p50", "p05", "p95")
-
-
-def unique_names(results: Sequence) -> list[str]:
-    """Scenario names, made unique in order of appearance: ``name``, ``name#2``, ``name#3`` ..."""
-    seen: dict[str, int] = {}
-    names = []
-    for result in results:
-        name = str(result.name)
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
-    return names
 
 
 def _years(result) -> list[int]:

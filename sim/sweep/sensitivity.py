@@ -24,8 +24,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.designs import ANALYSIS_KEY, Design, design_seed
-from sim.outcomes import Outcome
+from sim.sweep.designs import ANALYSIS_KEY, Design, design_seed
+from sim.sweep.outcomes import Outcome
 
 SOBOL_COLUMNS = ["S1", "S1_conf", "ST", "ST_conf"]
 MORRIS_COLUMNS = ["mu", "mu_star", "mu_star_conf", "sigma"]

@@ -1,7 +1,7 @@
 """Why did an actor do what it did? Plain-language explanations from the decision trace.
 
-    from sim.results import Result
-    from sim.explain import explain, typical_replicate, turning_points
+    from sim.outputs.results import Result
+    from sim.explain.decisions import explain, typical_replicate, turning_points
 
     result = Result.load("results/unrest_shock/<run id>")
     print(explain(result, 2021, "minsk").text())          # a typical world
@@ -36,11 +36,11 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sim.compare import HEADLINE
-from sim.errors import ScenarioError, did_you_mean
-from sim.terms import (AGENT_DECISIONS, AGENT_NAMES, DECISIONS, MOVE_COLUMNS, SANCTIONS_LEVELS, STATE,
+from sim.outputs.compare import HEADLINE
+from sim.inputs.errors import ScenarioError, did_you_mean
+from sim.explain.terms import (AGENT_DECISIONS, AGENT_NAMES, DECISIONS, MOVE_COLUMNS, SANCTIONS_LEVELS, STATE,
                        Decision)
-from sim.variables import STATE_VARIABLES
+from sim.common.variables import STATE_VARIABLES
 
 MINUS = "\u2212"
 # Scenario jolts to agent state that change what the agents see at the start of the year.

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.errors import ScenarioError
+from sim.inputs.errors import ScenarioError
 
 TARGET_TASK_WORK = 300_000  # replicate-years per task: about half a second on one core
 POINT_OVERHEAD_WORK = 6_000  # a point's fixed cost (model set-up), in replicate-years
@@ -138,7 +138,7 @@ def _process_context():
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.sweep", "sim.model"])
+        context.set_forkserver_preload(["sim.sweep.runner", "sim.model.model"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -22,9 +22,9 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import YamlDoc, did_you_mean, from_validation_error, read_yaml
+from sim.inputs.errors import YamlDoc, did_you_mean, from_validation_error, read_yaml
+from sim.inputs.resources import SEEDS_DIR
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_REGISTRY = SEEDS_DIR / "parameters.yaml"
 DEFAULT_SOURCES = SEEDS_DIR / "sources.yaml"
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")

@@ -1,6 +1,6 @@
 """Figures of a sweep, drawn from its tables only: ``points``, ``indices`` and the manifest.
 
-    from sim.sweep_plots import plot_sweep
+    from sim.figures.sweeps import plot_sweep
     plot_sweep(points, indices, manifest, Path("results/x/sweep-sobol-.../plots"))
 
 Which figures, by design:
@@ -39,9 +39,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from sim.plots import DPI, _figure, _save  # one figure lifecycle for every plot
-from sim.plots import STYLE as BASE_STYLE
-from sim.variables import OUTPUTS
+from sim.figures.runs import DPI, _figure, _save  # one figure lifecycle for every plot
+from sim.figures.runs import STYLE as BASE_STYLE
+from sim.common.variables import OUTPUTS
 
 BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
     "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")

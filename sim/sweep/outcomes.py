@@ -30,9 +30,9 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from sim.errors import ScenarioError, did_you_mean
-from sim.registry import format_number
-from sim.variables import OUTPUTS
+from sim.inputs.errors import ScenarioError, did_you_mean
+from sim.inputs.registry import format_number
+from sim.common.variables import OUTPUTS
 
 COMPARISONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
                "==": operator.eq, "!=": operator.ne}

@@ -1,11 +1,10 @@
 """Batch sweeps and global sensitivity analysis: the public API.
 
     import sim
-    import sim.sweep as sw
-    from sim.registry import load_registry
+    from sim import sweep as sw
 
     scenario = sim.load_scenario("scenarios/baseline.yaml")
-    design = sw.make_design(load_registry(), "sobol", params="minsk.*", n=64, seed=1)
+    design = sw.make_design(sim.load_registry(), "sobol", params="minsk.*", n=64, seed=1)
     result = sw.run_sweep(scenario, design, ["alignment@2016:2030"], replicates=100, workers=2,
                           out="results/baseline/sobol-minsk")
     result.points       # one row per point: parameter values, then outcome statistics
@@ -18,10 +17,10 @@ worlds) with the point's parameter values. Point ``i`` is seeded with
 the sweep's seed - so a point's numbers depend on nothing but the sweep and its
 index: the same for any number of workers, any chunking and any order.
 
-Designs (:mod:`sim.designs`), outcome specs (:mod:`sim.outcomes`), SALib analysis
-(:mod:`sim.sensitivity`), executors and partial folders (:mod:`sim.executors`) and
-plots (:mod:`sim.sweep_plots`) live in their own modules; their public names are
-re-exported here.
+Designs (:mod:`sim.sweep.designs`), outcome specs (:mod:`sim.sweep.outcomes`), SALib analysis
+(:mod:`sim.sweep.sensitivity`), executors and partial folders (:mod:`sim.sweep.executors`) live in
+their own modules, and plots in :mod:`sim.figures.sweeps`; their public names are re-exported by
+:mod:`sim.sweep`.
 """
 
 from __future__ import annotations
@@ -39,17 +38,17 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim import executors
-from sim.designs import (DEFAULT_N, KINDS, Design, grid, latin_hypercube, make_design, morris, parse_vary,
+from sim.sweep import executors as executors
+from sim.sweep.designs import (DEFAULT_N, KINDS, Design, grid, latin_hypercube, make_design, morris, parse_vary,
                          select_parameters, sobol)
-from sim.errors import ScenarioError
-from sim.executors import PartialFolder, SweepFailed, chunk, chunk_size, partial_path
-from sim.outcomes import Outcome, parse_outcome, parse_outcomes, statistic_columns, statistics
-from sim.registry import load_registry
-from sim.results import SCHEMA_VERSION, atomic_folder, dependency_versions, now
-from sim.scenario import MAX_REPLICATES, Scenario, load_scenario
-from sim.sensitivity import analyze, index_columns
-from sim.sensitivity import top as top_indices
+from sim.inputs.errors import ScenarioError
+from sim.sweep.executors import PartialFolder, SweepFailed, chunk, chunk_size, partial_path
+from sim.sweep.outcomes import Outcome, parse_outcome, parse_outcomes, statistic_columns, statistics
+from sim.inputs.registry import load_registry
+from sim.outputs.results import SCHEMA_VERSION, atomic_folder, dependency_versions, now
+from sim.inputs.scenario import MAX_REPLICATES, Scenario, load_scenario
+from sim.sweep.sensitivity import analyze, index_columns
+from sim.sweep.sensitivity import top as top_indices
 
 DEFAULT_REPLICATES = 100
 SWEEP_DEPENDENCIES = ("SALib", "scipy", "pyarrow", "dask", "distributed")
@@ -109,7 +108,7 @@ def point_seed(seed: int, point: int) -> np.random.SeedSequence:
 def evaluate_point(scenario: Scenario, parameters: dict[str, float], point: int, outcomes: Sequence[Outcome],
                    replicates: int, seed: int, end_year: int) -> np.ndarray:
     """Run one point's ensemble; its outcome statistics in ``statistic_columns(outcomes)`` order."""
-    from sim.model import BalancingModel  # imported here: Mesa loads only where points run
+    from sim.model.model import BalancingModel  # imported here: Mesa loads only where points run
 
     model = BalancingModel(scenario, replicates=replicates, seed=point_seed(seed, point), end_year=end_year,
                            parameters=parameters, trace_replicates=0)
@@ -239,7 +238,7 @@ class SweepResult:
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default),
                                                    encoding="utf-8")
             if plots:
-                from sim.sweep_plots import plot_sweep  # a reader of the tables, imported only when drawing
+                from sim.figures.sweeps import plot_sweep  # a reader of the tables, imported only when drawing
 
                 plot_sweep(self.points, self.indices, manifest, staging / "plots")
         self.folder = folder

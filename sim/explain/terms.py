@@ -6,7 +6,7 @@ utility term) into sentences. The equations behind every term are in docs/ODD.md
 sections 7.4-7.11; the weight of each term is the registry parameter named in
 ``weight`` (``sim cite <id>`` shows its value and the sentences it rests on).
 
-    from sim.terms import DECISIONS
+    from sim.explain.terms import DECISIONS
     DECISIONS["minsk", "foreign"].terms["sovereignty"].meaning
 
 A term's ``quote`` is a short verbatim passage of the seed document ``doc``

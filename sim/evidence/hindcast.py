@@ -40,14 +40,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import ScenarioError, did_you_mean, from_validation_error, read_yaml
-from sim.registry import SEEDS_DIR, Citation, find_quote, load_sources
-from sim.results import EVENT_DEFINITIONS
-from sim.variables import OUTPUTS
+from sim.inputs.errors import ScenarioError, did_you_mean, from_validation_error, read_yaml
+from sim.inputs.registry import Citation, find_quote, load_sources
+from sim.inputs.resources import SCENARIOS_DIR, SEEDS_DIR
+from sim.outputs.results import EVENT_DEFINITIONS
+from sim.common.variables import OUTPUTS
 
-REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OBSERVED = SEEDS_DIR / "observed.yaml"
-DEFAULT_SCENARIO = REPO / "scenarios" / "hindcast_2015.yaml"
+DEFAULT_SCENARIO = SCENARIOS_DIR / "hindcast_2015.yaml"
 
 KINDS = ("event", "quantity")
 EVIDENCE = ("reported", "projection", "implied")
@@ -451,9 +451,9 @@ def run_hindcast(scenario: str | Path | None = None, observed: str | Path | None
                  replicates: int | None = None, seed: int | None = None, registry=None,
                  overrides: dict[str, float] | None = None) -> Hindcast:
     """Run the hindcast scenario (with registry ``overrides`` if given) and compare it with the observations."""
-    from sim import api
-    from sim.registry import load_registry
-    from sim.scenario import load_scenario
+    from sim.runs import ensemble
+    from sim.inputs.registry import load_registry
+    from sim.inputs.scenario import load_scenario
 
     registry = registry or load_registry()
     scenario_path = Path(scenario) if scenario is not None else DEFAULT_SCENARIO
@@ -467,6 +467,6 @@ def run_hindcast(scenario: str | Path | None = None, observed: str | Path | None
     changes = {k: v for k, v in (("replicates", replicates), ("seed", seed)) if v is not None}
     if changes:
         spec = spec.replace(**changes)
-    result = api.run(spec)
+    result = ensemble.run(spec)
     table = hindcast_table(result.timeseries, observations, base_year=registry.base_year())
     return Hindcast(result, observations, table, scores(table), scenario_path, observed_path)

@@ -1,0 +1,1 @@
+"""Evidence: observations, the hindcast, calibration and the validation report."""

@@ -1,0 +1,1 @@
+"""Explanations: plain words for the decisions the model recorded, and the meaning of each utility term."""

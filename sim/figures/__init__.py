@@ -1,0 +1,1 @@
+"""Figures: plots drawn from result and sweep tables (never the model)."""

@@ -1,0 +1,1 @@
+"""Outputs: result tables, run folders and their manifests, comparison tables (never the model)."""

@@ -1,0 +1,1 @@
+"""The HTML report: a self-contained page built from run folders."""

@@ -1,0 +1,1 @@
+"""Running a checked scenario: an ensemble in, a Result out; rerun from a manifest; compare runs."""

@@ -1,0 +1,265 @@
+"""The public Python API: load a scenario, run it, get tables back.
+
+    import sim
+    scenario = sim.load_scenario("scenarios/sanctions_lifted.yaml", overrides={"minsk.unrest_threshold": 0.4})
+    result = sim.run(scenario, replicates=500, seed=1)
+    result.timeseries      # pandas DataFrame, the columns of timeseries.csv
+    result.summary         # per year and output: mean, p05 ... p95
+    result.save("results/my_run")
+
+Bad input raises :class:`sim.ScenarioError`, whose message is the one line the CLI prints.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from sim.outputs.compare import default_years, difference_table, format_table
+from sim.outputs.compare import notes as compare_notes
+
+from sim.inputs.errors import ScenarioError
+from sim.model.model import BalancingModel
+from sim.inputs.registry import load_registry, load_sources
+from sim.outputs.results import SCHEMA_VERSION, Result, atomic_folder, now, summarize_years
+from sim.common.variables import OUTPUTS
+from sim.inputs.scenario import Scenario, scenario_from_dict
+from sim.inputs.scenario import load_scenario as _load_scenario
+
+MEMORY_COPIES = 4  # peak copies of the result table during a full run (measured: see README, Guarantees)
+MEMORY_SHARE = 0.8  # refuse runs needing more than this share of the free memory
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario file, resolving its ``base:`` chain.
+
+    ``overrides`` maps dotted registry ids to values, validated exactly like the
+    file's own ``parameters:`` (and like ``sim run --set``).
+    """
+    return _load_scenario(path, overrides=overrides)
+
+
+def run(
+    scenario: Scenario | str | Path,
+    replicates: int | None = None,
+    seed: int | None = None,
+    end_year: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    summary_only: bool = False,
+) -> Result:
+    """Simulate the scenario's ensemble and return its :class:`~sim.results.Result`.
+
+    ``replicates``, ``seed`` and ``end_year`` default to the scenario's own.
+    ``progress(done_years, total_years)`` is called after every simulated year.
+    ``summary_only`` keeps the summary, events and trace but not the per-replicate
+    time series (for ensembles too large to tabulate whole).
+    A run whose results would not fit in memory is refused before it starts.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    changes = {key: value for key, value in
+               (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if value is not None}
+    if changes:
+        scenario = scenario.replace(**changes)
+    check_memory(scenario, summary_only)
+
+    started = now()
+    model = BalancingModel(scenario)
+    total = model.end_year - model.year
+    while model.running:
+        model.step()
+        if progress is not None:
+            progress(total - (model.end_year - model.year), total)
+    if summary_only:
+        summary, events = summarize_years(model.yearly_tables())
+        tables = {"timeseries": None, "_summary": summary, "_events": events}
+    else:
+        tables = {"timeseries": model.timeseries()}
+    return Result(
+        scenario=scenario.to_dict(),
+        seed=model.seed,
+        replicates=model.replicates,
+        trace=model.decision_trace(),
+        parameters=parameter_sources(scenario),
+        started=started,
+        finished=now(),
+        **tables,
+    )
+
+
+def estimate_memory(scenario: Scenario, summary_only: bool = False) -> int:
+    """Bytes a run needs at its peak: the model's record of every output, plus the tidy table and its copies."""
+    years = scenario.end_year - load_registry(scenario.registry_path).base_year() + 1
+    cells = scenario.replicates * years * (len(OUTPUTS) + 2)
+    # history arrays (8 bytes a cell) + the tidy DataFrame built from them + sorting and CSV formatting copies
+    return cells * 8 * (1 if summary_only else MEMORY_COPIES)
+
+
+def check_memory(scenario: Scenario, summary_only: bool = False) -> None:
+    """Refuse up front a run whose results would not fit in the memory this machine has free."""
+    needed = estimate_memory(scenario, summary_only)
+    available = available_memory()
+    if available is not None and needed > MEMORY_SHARE * available:
+        hint = "fewer replicates, a shorter horizon"
+        hint += ", or a sweep" if summary_only else ", --summary-only (keeps summary and events), or a sweep"
+        raise ScenarioError(str(scenario.path), f"this run needs about {needed / 2**30:.1f} GiB of memory but only "
+                                                f"{available / 2**30:.1f} GiB is free; use {hint}", key="replicates")
+
+
+def available_memory() -> int | None:
+    """Free memory in bytes (MemAvailable on Linux), or None where it cannot be known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def parameter_sources(scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """Every parameter's value at the start of the run, where it came from, and any later changes by events."""
+    registry = load_registry(scenario.registry_path)
+    sources = load_sources()
+    used = scenario.parameter_values(registry)
+    table: dict[str, dict[str, Any]] = {}
+    for pid, parameter in registry.items():
+        from_scenario = pid in scenario.parameters
+        table[pid] = {
+            "value": used[pid],
+            "unit": parameter.unit,
+            "source": "scenario" if from_scenario else "registry",
+            "registry_value": parameter.value,
+            "evidence": parameter.source_short(sources),
+        }
+    for event in scenario.events:
+        for operation in ("set", "add"):
+            for pid, value in getattr(event, operation).items():
+                if pid in table:
+                    table[pid].setdefault("events", []).append({"year": event.year, operation: value})
+    return table
+
+
+@dataclass
+class Rerun:
+    """A run repeated from its manifest, and how its numbers compare with the original's."""
+
+    original: Result
+    repeated: Result
+    differences: dict[str, int]  # output column -> number of values that differ
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+    def text(self) -> str:
+        values = self.original.timeseries.shape[0] * (self.original.timeseries.shape[1] - 2)
+        if self.matches:
+            return (f"reproduced: all {values:,} values of timeseries.csv match "
+                    f"({self.original.replicates} replicates, seed {self.original.seed})")
+        listed = ", ".join(f"{name} ({count})" for name, count in sorted(self.differences.items()))
+        return f"NOT reproduced: {sum(self.differences.values()):,} of {values:,} values differ: {listed}"
+
+
+def rerun(folder: str | Path) -> Rerun:
+    """Run again from a run folder's manifest alone, with every parameter at its recorded value."""
+    original = Result.load(folder)
+    if original.summary_only:
+        raise ScenarioError(str(folder), "a --summary-only run keeps no timeseries.csv to compare; rerun compares "
+                                         "the per-replicate numbers, so repeat the run without --summary-only")
+    registry = load_registry()
+    manifest_label = str(Path(folder) / "manifest.json")
+    recorded = {pid: entry["value"] for pid, entry in original.parameters.items()}
+    unknown = sorted(set(recorded) - set(registry))
+    if unknown:
+        raise ScenarioError(manifest_label, f"parameter(s) {', '.join(unknown[:5])} no longer exist in this "
+                                            "version's registry; the run cannot be repeated with this version")
+    scenario_data = dict(original.scenario)
+    scenario_data["parameters"] = recorded
+    scenario = scenario_from_dict(scenario_data, registry, label=manifest_label)
+    repeated = run(scenario, replicates=original.replicates, seed=original.seed)
+    differences = {}
+    theirs, ours = original.timeseries, repeated.timeseries
+    if list(theirs.columns) != list(ours.columns) or len(theirs) != len(ours):
+        differences["(table shape or columns)"] = max(len(theirs), len(ours))
+    else:
+        # Compare as written to CSV, so that "the same numbers" means the same file contents.
+        for column in theirs.columns:
+            a = theirs[column].astype(str).to_numpy()
+            b = pd.read_csv(io.StringIO(ours[[column]].to_csv(index=False)))[column].astype(str).to_numpy()
+            count = int((a != b).sum())
+            if count:
+                differences[column] = count
+    return Rerun(original, repeated, differences)
+
+
+def load_or_run(item: str | Path, replicates: int | None = None, registry=None) -> Result:
+    """A run folder is read; a scenario file is run (with ``replicates`` if given)."""
+    item = Path(item)
+    if item.is_dir():
+        return Result.load(item)
+    scenario = _load_scenario(item, registry=registry)
+    return run(scenario, replicates=replicates)
+
+
+@dataclass
+class Comparison:
+    """Several results side by side: the difference table, notes, and overlay plots on save."""
+
+    results: list[Result]
+    table: pd.DataFrame
+    notes: list[str]
+
+    def text(self) -> str:
+        return format_table(self.table)
+
+    def save(self, folder: str | Path | None = None) -> Path:
+        """Write ``difference.csv``, ``notes.txt``, ``manifest.json`` and ``plots/`` atomically."""
+        from sim.figures.runs import plot_compare  # a reader of result tables, imported only when drawing
+
+        names = "-vs-".join(r.name for r in self.results)
+        folder = Path(folder) if folder else Path("results") / "compare" / f"{names}-{datetime.now():%Y%m%d-%H%M%S}"
+        with atomic_folder(folder) as staging:
+            self.table.to_csv(staging / "difference.csv", index=False, float_format="%.6g")
+            (staging / "notes.txt").write_text("".join(f"{n}\n" for n in self.notes), encoding="utf-8")
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "compared": [{"name": r.name, "title": r.scenario.get("title"), "seed": r.seed,
+                              "replicates": r.replicates, "years": [r.years[0], r.years[-1]]}
+                             for r in self.results],
+                "notes": self.notes,
+                "created": now(),
+            }
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            plot_compare(self.results, staging / "plots")
+        return folder
+
+
+def compare(inputs, years: list[int] | None = None, replicates: int | None = None, registry=None) -> Comparison:
+    """Compare scenario files (run first) and/or run folders."""
+    results = [load_or_run(item, replicates=replicates, registry=registry) for item in inputs]
+    common = set.intersection(*(set(r.years) for r in results))
+    if not common:
+        spans = ", ".join(f"{r.name} {r.years[0]}-{r.years[-1]}" for r in results)
+        raise ScenarioError("sim compare", f"the inputs share no year ({spans}); nothing to compare")
+    if years is not None:
+        missing = [y for y in years if y not in common]
+        if missing:
+            raise ScenarioError("--years", f"year(s) {', '.join(map(str, missing))} not covered by every input; "
+                                           f"common years: {min(common)}-{max(common)}")
+    table = difference_table(results, years=years or default_years(results))
+    return Comparison(results, table, compare_notes(results))
+
+
+__all__ = ["load_scenario", "run", "rerun", "Rerun", "compare", "Comparison", "Result", "Scenario", "ScenarioError", "BalancingModel"]
