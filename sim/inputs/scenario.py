@@ -144,8 +144,9 @@ class Scenario:
         registry = registry or load_registry(self.registry_path)
         return {**registry.defaults(), **self.parameters}
 
-    def replace(self, **changes: Any) -> Scenario:
-        """A copy with ``changes`` applied, checked as a scenario file would be."""
+    def replace(self, registry: Registry | None = None, **changes: Any) -> Scenario:
+        """A copy with ``changes`` applied, checked as a scenario file would be (against ``registry``, by
+        default the one the scenario was checked against)."""
         names = [f.name for f in dataclasses.fields(self)]
         for key in changes:
             if key not in names:
@@ -158,7 +159,7 @@ class Scenario:
         if "parameters" in changes:
             changes["parameters"] = dict(changes["parameters"])
         new = dataclasses.replace(self, **changes)
-        new._check(load_registry(self.registry_path), changed=changes)
+        new._check(registry or load_registry(self.registry_path), changed=changes)
         return dataclasses.replace(new, parameters={k: float(v) for k, v in new.parameters.items()})
 
     def _check(self, registry: Registry, changed: Mapping[str, Any]) -> None:

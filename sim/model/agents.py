@@ -50,7 +50,7 @@ class BalancingAgent(mesa.Agent):
     def _choose(self, decision_name, options, terms, feasible=None) -> Decision:
         decision = logit_choice(
             self.name, decision_name, options, terms,
-            self.p[f"{self.name}.rationality"], self.model.rng, feasible,
+            self.p[f"{self.name}.rationality"], self.model.streams, feasible,
         )
         self.decisions.append(decision)
         return decision
@@ -140,7 +140,7 @@ class Minsk(BalancingAgent):
 
     def act(self):
         """Apply the year's moves to alignment, repression, prisoners and unrest."""
-        p, rng = self.p, self.model.rng
+        p, rng = self.p, self.model.streams
         self.foreign_move = self.foreign.direction().astype(np.int64)
         self.domestic_move = self.domestic.direction().astype(np.int64)
         tilt_west = self.foreign_move == 1

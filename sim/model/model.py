@@ -28,21 +28,18 @@ import pandas as pd
 
 from sim.model.agents import Brussels, Minsk, Moscow
 from sim.model.economy import TRADE_PARTNERS, Economy, Society, World
+from sim.model.streams import PointStreams
 from sim.inputs.errors import ScenarioError
-from sim.inputs.registry import load_registry
-from sim.inputs.scenario import parameter_problem
+from sim.inputs.runspec import DEFAULT_HORIZON_YEARS, DEFAULT_TRACE_REPLICATES, RunSpec  # noqa: F401 (re-exported)
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
-
-DEFAULT_HORIZON_YEARS = 15  # used only when no scenario gives an end year
-DEFAULT_TRACE_REPLICATES = 25  # worlds whose decisions are kept in full for `sim explain`
 
 
 class BalancingModel(mesa.Model):
     """Belarus between Moscow and Brussels, yearly, for an ensemble of worlds.
 
     Args:
-        scenario: a validated ``sim.scenario.Scenario``; None runs the registry
-            defaults from the base year with no events.
+        scenario: a :class:`sim.inputs.runspec.RunSpec` (then nothing else is given), or a validated
+            ``sim.scenario.Scenario``; None runs the registry defaults from the base year with no events.
         replicates: number of worlds (default: the scenario's, else 1).
         seed: seed of the model's numpy generator (default: the scenario's,
             else fresh entropy, kept in ``self.seed`` so the run can be repeated).
@@ -63,51 +60,31 @@ class BalancingModel(mesa.Model):
         trace_replicates: int = DEFAULT_TRACE_REPLICATES,
         **overrides: float,
     ):
-        registry = load_registry(scenario.registry_path if scenario is not None else None)
-        params = scenario.parameter_values(registry) if scenario is not None else registry.defaults()
-        for source, given in (("parameters", parameters or {}), ("overrides", overrides)):
-            for pid, value in given.items():
-                problem = parameter_problem(pid, value, registry)  # the loader's own check, same words
-                if problem:
-                    raise ScenarioError(source, problem, key=pid)
-                params[pid] = float(value)
+        if isinstance(scenario, RunSpec):
+            spec = scenario
+            if (replicates, seed, end_year, parameters) != (None,) * 4 or overrides:
+                raise ScenarioError("BalancingModel", "a RunSpec is complete; change it with spec.replace(...)",
+                                    key="scenario")
+        else:
+            spec = RunSpec.resolve(scenario, replicates=replicates, seed=seed, end_year=end_year,
+                                   parameters=parameters, trace_replicates=trace_replicates, **overrides)
+        super().__init__(rng=spec.seed)
+        self._build(spec)
 
-        if seed is None:
-            seed = scenario.seed if scenario is not None else None
-        if seed is None:
-            seed = int(np.random.SeedSequence().entropy)
-        if not isinstance(seed, np.random.SeedSequence) and (
-                isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ScenarioError("BalancingModel", f"must be a whole number >= 0 or a SeedSequence, got {seed!r}",
-                                key="seed")
-        for name, value, least in (("replicates", replicates, 1), ("trace_replicates", trace_replicates, 0),
-                                   ("end_year", end_year, None)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                      or (least is not None and value < least)):
-                allowed = "a whole number" + (f" >= {least}" if least is not None else "")
-                raise ScenarioError("BalancingModel", f"must be {allowed}, got {value!r}", key=name)
-        super().__init__(rng=seed)
-        self.seed = seed
-
+    def _build(self, spec: RunSpec) -> None:
+        """Lay out the worlds' state in the base year from a resolved run."""
+        self.spec = spec
+        self.seed = spec.seed
         # Not `self.scenario`: Mesa 3.5 models have a `scenario` property of their own.
-        self.balancing_scenario = scenario
-        self.registry = registry
-        self.params: dict[str, float] = params
-        self.base_year = int(params["model.base_year"])
-        self.start_year = scenario.start_year if scenario is not None else self.base_year
-        if end_year is None:
-            end_year = scenario.end_year if scenario is not None else self.base_year + DEFAULT_HORIZON_YEARS
-        self.end_year = int(end_year)
-        if replicates is None:
-            replicates = scenario.replicates if scenario is not None else 1
-        self.replicates = int(replicates)
-        if self.replicates < 1:
-            raise ScenarioError("BalancingModel", "must be at least 1", key="replicates")
-        if self.end_year < self.start_year:
-            raise ScenarioError("BalancingModel", f"{self.end_year} is before start_year {self.start_year}", key="end_year")
-
+        self.balancing_scenario = spec.scenario
+        self.registry = spec.registry
+        self.params: dict[str, Any] = dict(spec.params)
+        self.base_year, self.start_year, self.end_year = spec.base_year, spec.start_year, spec.end_year
+        self.replicates = spec.replicates
+        # Where chance comes from: Mesa's generator, or one generator per group of worlds (sweep points).
+        self.streams = PointStreams(spec.streams, spec.worlds_per_stream) if spec.streams else self.rng
         self.events_by_year: dict[int, list] = defaultdict(list)
-        for event in (scenario.events if scenario is not None else ()):
+        for event in spec.events:
             self.events_by_year[event.year].append(event)
 
         self.year = self.base_year
@@ -122,9 +99,8 @@ class BalancingModel(mesa.Model):
         self._apply_state_jolts(self.year, exclude_prefix="world.")
         self.regime_security = Society.regime_security(self.params, self.minsk)
 
-        years = self.end_year - self.base_year + 1
-        self.history = {name: np.empty((years, self.replicates)) for name in OUTPUTS}
-        self.trace_replicates = min(int(trace_replicates), self.replicates)
+        self.history = {name: np.empty((spec.years, self.replicates)) for name in OUTPUTS}
+        self.trace_replicates = min(spec.trace_replicates, spec.worlds_per_stream)
         self.trace: list[dict[str, Any]] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _ensemble_mean(name) for name in OUTPUTS}
@@ -132,20 +108,27 @@ class BalancingModel(mesa.Model):
         self._record()
         self.running = self.year < self.end_year
 
+    def release(self) -> None:
+        """Drop Mesa's class-level record of this model (Mesa 3.3 keeps every model alive in
+        ``Agent._ids``, mesa#3179), so that a long sweep's memory stays flat."""
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """Advance every world by one year."""
         self.year += 1
         self._apply_parameter_events(self.year)
-        self.world.update(self.year, self.rng)
+        self.world.update(self.year, self.streams)
         self._apply_state_jolts(self.year, prefix="world.")
-        Society.update(self.params, self.minsk, self.world, self.economy, self.rng)
+        Society.update(self.params, self.minsk, self.world, self.economy, self.streams)
         self._apply_state_jolts(self.year, exclude_prefix="world.")
 
         self.agents.do("decide")
         self.agents.do("act")
 
-        self.economy.update(self.minsk, self.moscow, self.brussels, self.world, self.rng)
+        self.economy.update(self.minsk, self.moscow, self.brussels, self.world, self.streams)
         self.regime_security = Society.regime_security(self.params, self.minsk)
         self._record()
         self.running = self.year < self.end_year

@@ -27,7 +27,8 @@ from sim.outputs.compare import notes as compare_notes
 
 from sim.inputs.errors import ScenarioError
 from sim.model.model import BalancingModel
-from sim.inputs.registry import load_registry, load_sources
+from sim.inputs.registry import load_registry
+from sim.inputs.runspec import RunSpec
 from sim.outputs.results import SCHEMA_VERSION, Result, atomic_folder, now, summarize_years
 from sim.common.variables import OUTPUTS
 from sim.inputs.scenario import Scenario, scenario_from_dict
@@ -64,14 +65,11 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    changes = {key: value for key, value in
-               (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if value is not None}
-    if changes:
-        scenario = scenario.replace(**changes)
-    check_memory(scenario, summary_only)
+    spec = resolve(scenario, replicates=replicates, seed=seed, end_year=end_year)
+    check_memory(spec, summary_only)
 
     started = now()
-    model = BalancingModel(scenario)
+    model = BalancingModel(spec)
     total = model.end_year - model.year
     while model.running:
         model.step()
@@ -82,35 +80,49 @@ def run(
         tables = {"timeseries": None, "_summary": summary, "_events": events}
     else:
         tables = {"timeseries": model.timeseries()}
+    model.release()
     return Result(
-        scenario=scenario.to_dict(),
+        scenario=spec.scenario.to_dict(),
         seed=model.seed,
         replicates=model.replicates,
         trace=model.decision_trace(),
-        parameters=parameter_sources(scenario),
+        parameters=spec.parameter_table(),
         started=started,
         finished=now(),
         **tables,
     )
 
 
-def estimate_memory(scenario: Scenario, summary_only: bool = False) -> int:
+def resolve(scenario: Scenario, replicates: int | None = None, seed: int | None = None,
+            end_year: int | None = None) -> RunSpec:
+    """The run of ``scenario`` with these changes, resolved once against one registry."""
+    registry = load_registry(scenario.registry_path)
+    changes = {key: value for key, value in
+               (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if value is not None}
+    if changes:
+        scenario = scenario.replace(registry=registry, **changes)
+    return RunSpec.resolve(scenario, registry=registry, label=str(scenario.path))
+
+
+def estimate_memory(run: RunSpec | Scenario, summary_only: bool = False) -> int:
     """Bytes a run needs at its peak: the model's record of every output, plus the tidy table and its copies."""
-    years = scenario.end_year - load_registry(scenario.registry_path).base_year() + 1
-    cells = scenario.replicates * years * (len(OUTPUTS) + 2)
+    spec = run if isinstance(run, RunSpec) else resolve(run)
+    cells = spec.replicates * spec.years * (len(OUTPUTS) + 2)
     # history arrays (8 bytes a cell) + the tidy DataFrame built from them + sorting and CSV formatting copies
     return cells * 8 * (1 if summary_only else MEMORY_COPIES)
 
 
-def check_memory(scenario: Scenario, summary_only: bool = False) -> None:
+def check_memory(run: RunSpec | Scenario, summary_only: bool = False) -> None:
     """Refuse up front a run whose results would not fit in the memory this machine has free."""
-    needed = estimate_memory(scenario, summary_only)
+    spec = run if isinstance(run, RunSpec) else resolve(run)
+    needed = estimate_memory(spec, summary_only)
     available = available_memory()
     if available is not None and needed > MEMORY_SHARE * available:
         hint = "fewer replicates, a shorter horizon"
         hint += ", or a sweep" if summary_only else ", --summary-only (keeps summary and events), or a sweep"
-        raise ScenarioError(str(scenario.path), f"this run needs about {needed / 2**30:.1f} GiB of memory but only "
-                                                f"{available / 2**30:.1f} GiB is free; use {hint}", key="replicates")
+        raise ScenarioError(str(spec.scenario.path), f"this run needs about {needed / 2**30:.1f} GiB of memory but "
+                                                     f"only {available / 2**30:.1f} GiB is free; use {hint}",
+                            key="replicates")
 
 
 def available_memory() -> int | None:
@@ -130,25 +142,7 @@ def available_memory() -> int | None:
 
 def parameter_sources(scenario: Scenario) -> dict[str, dict[str, Any]]:
     """Every parameter's value at the start of the run, where it came from, and any later changes by events."""
-    registry = load_registry(scenario.registry_path)
-    sources = load_sources()
-    used = scenario.parameter_values(registry)
-    table: dict[str, dict[str, Any]] = {}
-    for pid, parameter in registry.items():
-        from_scenario = pid in scenario.parameters
-        table[pid] = {
-            "value": used[pid],
-            "unit": parameter.unit,
-            "source": "scenario" if from_scenario else "registry",
-            "registry_value": parameter.value,
-            "evidence": parameter.source_short(sources),
-        }
-    for event in scenario.events:
-        for operation in ("set", "add"):
-            for pid, value in getattr(event, operation).items():
-                if pid in table:
-                    table[pid].setdefault("events", []).append({"year": event.year, operation: value})
-    return table
+    return resolve(scenario).parameter_table()
 
 
 @dataclass

@@ -45,6 +45,7 @@ from sim.inputs.errors import ScenarioError
 from sim.sweep.executors import PartialFolder, SweepFailed, chunk, chunk_size, partial_path
 from sim.sweep.outcomes import Outcome, parse_outcome, parse_outcomes, statistic_columns, statistics
 from sim.inputs.registry import load_registry
+from sim.inputs.runspec import RunSpec
 from sim.outputs.results import SCHEMA_VERSION, atomic_folder, dependency_versions, now
 from sim.inputs.scenario import MAX_REPLICATES, Scenario, load_scenario
 from sim.sweep.sensitivity import analyze, index_columns
@@ -106,26 +107,41 @@ def point_seed(seed: int, point: int) -> np.random.SeedSequence:
 
 
 def evaluate_point(scenario: Scenario, parameters: dict[str, float], point: int, outcomes: Sequence[Outcome],
-                   replicates: int, seed: int, end_year: int) -> np.ndarray:
-    """Run one point's ensemble; its outcome statistics in ``statistic_columns(outcomes)`` order."""
+                   replicates: int, seed: int, end_year: int, registry=None) -> np.ndarray:
+    """Run one point's ensemble; its outcome statistics in ``statistic_columns(outcomes)`` order.
+
+    The values are not checked again: the design checked them (:func:`_checked_values`)."""
+    names = tuple(parameters)
+    values = np.array([[float(parameters[name]) for name in names]])
+    return evaluate_points(scenario, names, values, [point], outcomes, replicates, seed, end_year, registry)[0]
+
+
+def evaluate_points(scenario: Scenario, names: Sequence[str], values: np.ndarray, points: Sequence[int],
+                    outcomes: Sequence[Outcome], replicates: int, seed: int, end_year: int,
+                    registry=None) -> np.ndarray:
+    """Run points one by one; a (points, statistics) array."""
     from sim.model.model import BalancingModel  # imported here: Mesa loads only where points run
 
-    model = BalancingModel(scenario, replicates=replicates, seed=point_seed(seed, point), end_year=end_year,
-                           parameters=parameters, trace_replicates=0)
-    # A sweep reads model.history; Mesa's yearly ensemble means (a fifth of a small point's time) are not needed.
-    model.datacollector = _NO_COLLECTION
-    return statistics(model.run().history, model.base_year, outcomes)
+    registry = registry or load_registry(scenario.registry_path)
+    rows = []
+    for point, row in zip(points, np.asarray(values, dtype=float)):
+        spec = RunSpec.for_points(scenario, registry, names, row[None, :], [point_seed(seed, point)],
+                                  replicates, end_year)
+        model = BalancingModel(spec)
+        # A sweep reads model.history; Mesa's yearly ensemble means (a fifth of a small point's time) are not needed.
+        model.datacollector = _NO_COLLECTION
+        rows.append(statistics(model.run().history, model.base_year, outcomes))
+        model.release()
+    return np.vstack(rows) if rows else np.empty((0, len(statistic_columns(outcomes))))
 
 
 def evaluate(task: Chunk) -> np.ndarray:
     """Every point of a chunk: a (points, statistics) array. Runs in workers."""
     try:
-        rows = [evaluate_point(task.scenario, dict(zip(task.names, (float(v) for v in values))), int(point),
-                               task.outcomes, task.replicates, task.seed, task.end_year)
-                for point, values in zip(task.points, task.values)]
+        return evaluate_points(task.scenario, task.names, task.values, task.points, task.outcomes,
+                               task.replicates, task.seed, task.end_year)
     except ScenarioError as err:  # re-raised as a plain error, which pickles back from a worker
         raise RuntimeError(str(err)) from None
-    return np.vstack(rows) if rows else np.empty((0, len(statistic_columns(task.outcomes))))
 
 
 def _point_table(design: Design, values: np.ndarray, points: np.ndarray, stats: np.ndarray,

@@ -1,0 +1,174 @@
+"""A run resolved once: the checked scenario, its registry, every parameter's value and where it came from.
+
+``RunSpec.resolve`` is the one place that turns what a caller gave (a scenario, counts, a seed, parameter
+overrides) into what the model runs with: the registry is loaded once, every override is checked with the
+scenario loader's own rule (``parameter_problem``), the seed is fixed (fresh entropy is drawn here, so the
+run can be repeated), and the counts are checked. The model constructor only builds state from a RunSpec.
+
+A parameter's value is a Python float (the same in every world) or a numpy array of shape ``(replicates,)``
+(one value per world: a sweep chunk holding several points, or a run with parameter uncertainty).
+``streams`` lists one seed per group of worlds when a spec holds several sweep points at once: the worlds of
+group ``i`` (``worlds_per_stream`` consecutive worlds) draw their chance from their own stream ``i``, so each
+group's numbers are those of running it alone. This module knows nothing of Mesa.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from sim.inputs.errors import ScenarioError
+from sim.inputs.registry import Registry, load_registry, load_sources
+from sim.inputs.scenario import Scenario, parameter_problem
+
+DEFAULT_HORIZON_YEARS = 15  # used only when no scenario gives an end year
+DEFAULT_TRACE_REPLICATES = 25  # worlds whose decisions are kept in full for `sim explain`
+# Parameters that lay out the calendar of the whole ensemble: one value for every world.
+STRUCTURAL = ("model.base_year",)
+
+Value = "float | np.ndarray"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a model run needs, resolved and checked.
+
+    ``params`` maps every registry id to its value at the base year (float, or an array over worlds);
+    ``origin`` maps an id whose value does not come from the registry to where it came from
+    (``"scenario"``, ``"parameters"``, ``"overrides"``, ``"sweep"`` ...).
+    """
+
+    scenario: Scenario | None
+    registry: Registry
+    params: Mapping[str, Any]
+    seed: Any  # int >= 0, or a numpy SeedSequence (sweep points)
+    replicates: int
+    start_year: int
+    end_year: int
+    trace_replicates: int = DEFAULT_TRACE_REPLICATES
+    origin: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    streams: tuple = ()  # one seed per group of worlds; empty: one stream (``seed``) for all worlds
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def resolve(cls, scenario: Scenario | None = None, *, replicates: int | None = None, seed: Any = None,
+                end_year: int | None = None, parameters: Mapping[str, float] | None = None,
+                trace_replicates: int = DEFAULT_TRACE_REPLICATES, registry: Registry | None = None,
+                label: str = "BalancingModel", **overrides: float) -> "RunSpec":
+        """Check the arguments and fix every value; ``scenario`` None means registry defaults from the base year.
+
+        ``parameters`` and ``overrides`` are registry overrides by dotted id, checked like a scenario's.
+        """
+        if registry is None:
+            registry = load_registry(scenario.registry_path if scenario is not None else None)
+        params: dict[str, Any] = scenario.parameter_values(registry) if scenario is not None else registry.defaults()
+        origin = {pid: "scenario" for pid in (scenario.parameters if scenario is not None else ())}
+        for source, given in (("parameters", parameters or {}), ("overrides", overrides)):
+            for pid, value in given.items():
+                problem = parameter_problem(pid, value, registry)  # the loader's own check, same words
+                if problem:
+                    raise ScenarioError(source, problem, key=pid)
+                params[pid] = float(value)
+                origin[pid] = source
+        if seed is None:
+            seed = scenario.seed if scenario is not None else None
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy)
+        _check_seed(seed, label)
+        for name, value, least in (("replicates", replicates, 1), ("trace_replicates", trace_replicates, 0),
+                                   ("end_year", end_year, None)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                                      or (least is not None and value < least)):
+                allowed = "a whole number" + (f" >= {least}" if least is not None else "")
+                raise ScenarioError(label, f"must be {allowed}, got {value!r}", key=name)
+        base_year = int(params["model.base_year"])
+        start_year = scenario.start_year if scenario is not None else base_year
+        if end_year is None:
+            end_year = scenario.end_year if scenario is not None else base_year + DEFAULT_HORIZON_YEARS
+        if replicates is None:
+            replicates = scenario.replicates if scenario is not None else 1
+        if int(end_year) < start_year:
+            raise ScenarioError(label, f"{int(end_year)} is before start_year {start_year}", key="end_year")
+        return cls(scenario=scenario, registry=registry, params=params, seed=seed, replicates=int(replicates),
+                   start_year=int(start_year), end_year=int(end_year), trace_replicates=int(trace_replicates),
+                   origin=origin)
+
+    @classmethod
+    def for_points(cls, scenario: Scenario, registry: Registry, names: Sequence[str], values: np.ndarray,
+                   seeds: Sequence[Any], replicates: int, end_year: int) -> "RunSpec":
+        """Several sweep points as one ensemble: ``replicates`` worlds per point, point ``i`` with
+        ``values[i]`` (already checked by the design: not checked again) and its own random stream ``seeds[i]``."""
+        values = np.asarray(values, dtype=float).reshape(len(seeds), len(names))
+        params: dict[str, Any] = scenario.parameter_values(registry)
+        origin = {pid: "scenario" for pid in scenario.parameters}
+        for j, pid in enumerate(names):
+            column = values[:, j]
+            # One point, or every point the same: a float, so the arithmetic is that of a plain run.
+            params[pid] = float(column[0]) if (column == column[0]).all() else np.repeat(column, replicates)
+            origin[pid] = "sweep"
+        for pid in STRUCTURAL:
+            if np.ndim(params[pid]):
+                raise ScenarioError("sweep", "must be the same for every point of a chunk", key=pid)
+        return cls(scenario=scenario, registry=registry, params=params, seed=seeds[0],
+                   replicates=int(replicates) * len(seeds), start_year=scenario.start_year, end_year=int(end_year),
+                   trace_replicates=0, origin=origin, streams=tuple(seeds) if len(seeds) > 1 else ())
+
+    def replace(self, **changes: Any) -> "RunSpec":
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def base_year(self) -> int:
+        return int(self.params["model.base_year"])
+
+    @property
+    def years(self) -> int:
+        """Simulated years, base year to end year inclusive."""
+        return self.end_year - self.base_year + 1
+
+    @property
+    def worlds_per_stream(self) -> int:
+        return self.replicates // max(len(self.streams), 1)
+
+    @property
+    def events(self) -> tuple:
+        return tuple(self.scenario.events) if self.scenario is not None else ()
+
+    def provenance(self) -> dict[str, dict[str, Any]]:
+        """Every parameter's value at the start of the run, where it came from (with the quoted passages it
+        rests on), and any later changes by events: the run's ``parameters`` table."""
+        sources = load_sources()
+        table: dict[str, dict[str, Any]] = {}
+        for pid, parameter in self.registry.items():
+            value = self.params[pid]
+            table[pid] = {
+                "value": value if np.ndim(value) == 0 else np.asarray(value),
+                "unit": parameter.unit,
+                "source": self.origin.get(pid, "registry"),
+                "registry_value": parameter.value,
+                "evidence": parameter.source_short(sources),
+                "quotes": [{"doc": c.doc, "quote": c.quote} for c in parameter.citations],
+            }
+        for event in self.events:
+            for operation in ("set", "add"):
+                for pid, value in getattr(event, operation).items():
+                    if pid in table:
+                        table[pid].setdefault("events", []).append({"year": event.year, operation: value})
+        return table
+
+    def parameter_table(self) -> dict[str, dict[str, Any]]:
+        """The run folder's record of the parameters (``manifest.json``): the provenance without the quote
+        texts, which the registry keeps (``sim cite ID`` prints them)."""
+        table = self.provenance()
+        for entry in table.values():
+            entry.pop("quotes")
+        return table
+
+
+def _check_seed(seed: Any, label: str) -> None:
+    if not isinstance(seed, np.random.SeedSequence) and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ScenarioError(label, f"must be a whole number >= 0 or a SeedSequence, got {seed!r}", key="seed")
