@@ -20,6 +20,7 @@ _EXPORTS = {
     "run": "sim.api",
     "rerun": "sim.api",
     "compare": "sim.api",
+    "discover": "sim.api",
     "ScenarioError": "sim.inputs.errors",
     "BalancingModel": "sim.model.model",
     "Result": "sim.outputs.results",

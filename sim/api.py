@@ -14,5 +14,7 @@ The work is done in the layers below (:mod:`sim.runs`, :mod:`sim.inputs`); this 
 from sim.inputs.errors import ScenarioError
 from sim.inputs.registry import load_registry
 from sim.runs.ensemble import Comparison, Rerun, compare, load_scenario, rerun, run
+from sim.sweep.discover import discover
 
-__all__ = ["load_scenario", "load_registry", "run", "rerun", "compare", "Comparison", "Rerun", "ScenarioError"]
+__all__ = ["load_scenario", "load_registry", "run", "rerun", "compare", "discover", "Comparison", "Rerun",
+           "ScenarioError"]

@@ -408,7 +408,9 @@ def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str,
 @click.option("--n", "n", type=int, default=None,
               help="lhs: points (1000); sobol: base samples N, a power of 2 (64); morris: trajectories (20).")
 @click.option("--params", default="all", show_default=True, metavar="IDS|all",
-              help="Parameters to sample: comma-separated ids or globs (minsk.*), or all.")
+              help="Parameters to sample: comma-separated ids or globs (minsk.*), or all (the uncertainties).")
+@click.option("--include-fixed", is_flag=True,
+              help="With --params all: also sample the 2015 starting values, scenario switches and calendar dates.")
 @click.option("--outcome", "outcome_texts", multiple=True, metavar="SPEC",
               help="What to measure, e.g. alignment@2025, alignment@2016:2030, P(sanctions_level>=1)@2022 "
                    "(repeatable; default: alignment in the end year).")
@@ -430,7 +432,7 @@ def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str,
 def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]], sample: str | None, n: int | None,
           params: str, outcome_texts: tuple[str, ...], replicates: int | None, seed: int | None,
           second_order: bool | None, levels: int | None, workers: int, scheduler: str | None,
-          overrides: dict[str, float], out: Path | None, resume: bool, no_plots: bool) -> None:
+          overrides: dict[str, float], out: Path | None, resume: bool, no_plots: bool, include_fixed: bool) -> None:
     """Sweep parameters over a grid or a sample; Sobol or Morris sensitivity of any outcome, by year."""
     from sim.sweep import runner as sw
 
@@ -444,7 +446,8 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
                                          "morris; e.g. sim sweep scenarios/baseline.yaml --sample sobol --n 64")
     kind = sample or "grid"
     for option, name, allowed in (("--n", "n", ("lhs", "sobol", "morris")), ("--params", "params", ("lhs", "sobol",
-                                  "morris")), ("--second-order", "second_order", ("sobol",)),
+                                  "morris")), ("--include-fixed", "include_fixed", ("lhs", "sobol", "morris")),
+                                  ("--second-order", "second_order", ("sobol",)),
                                   ("--levels", "levels", ("morris",))):
         if given(name) and kind not in allowed:
             raise ScenarioError(option, f"applies to --sample {' or '.join(allowed)}, not to a {kind} design")
@@ -452,7 +455,8 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
     seed = scenario.seed if seed is None else seed
     replicates = sw.DEFAULT_REPLICATES if replicates is None else replicates
     design = sw.make_design(registry_from(ctx), kind, vary=vary, params=params, n=n, seed=seed,
-                            second_order=second_order, levels=4 if levels is None else levels)
+                            second_order=second_order, levels=4 if levels is None else levels,
+                            include_fixed=include_fixed)
     outcomes = sw.parse_outcomes(outcome_texts or [f"alignment@{scenario.end_year}"], scenario.start_year,
                                  scenario.end_year)
     if scheduler and given("workers"):
@@ -465,7 +469,7 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
     folder = out or sw.default_out(scenario, design)
     command = _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels,
                              workers, scheduler, overrides, folder, no_plots, registry_from(ctx),
-                             ctx.find_root().obj.get("registry_path") is not None)
+                             ctx.find_root().obj.get("registry_path") is not None, include_fixed)
     processes = workers or (os.cpu_count() or 1)  # --workers 0: one per CPU
     header = (f"{design.describe()}; {replicates} replicates per point; "
               + (f"Dask scheduler {scheduler}" if scheduler else f"{processes} worker" + "s" * (processes != 1)))
@@ -497,7 +501,7 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
 
 
 def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels, workers,
-                   scheduler, overrides, folder, no_plots, registry, registry_given) -> str:
+                   scheduler, overrides, folder, no_plots, registry, registry_given, include_fixed=False) -> str:
     """The command that resumes this sweep (printed on interruption and kept in PARTIAL.txt)."""
     import shlex
 
@@ -517,6 +521,8 @@ def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, repli
         parts += ["--vary", f"{pid}={listed}"]
     if kind != "grid":
         parts += ["--sample", kind, "--n", str(design.settings["N"]), "--params", params]
+        if include_fixed:
+            parts.append("--include-fixed")
     if kind == "sobol":
         parts.append("--second-order" if design.settings["second_order"] else "--no-second-order")
     if kind == "morris":
@@ -583,6 +589,34 @@ def explain(folder: Path, year: int, agent: str, replicate: int | None) -> None:
 
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+@cli.command()
+@click.argument("folder", metavar="SWEEP_FOLDER", type=click.Path(path_type=Path))
+@click.option("--target", required=True, metavar="'OUTCOME OP VALUE'",
+              help="Which points count, e.g. 'alignment@2030 > -0.2' or 'P(sanctions_level>=1)@2025 >= 0.5'.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Discovery folder (default: SWEEP_FOLDER/discovery-<time>/).")
+@click.option("--box", type=int, default=None, help="Choose this box of the peeling trajectory (boxes.csv).")
+@click.option("--min-coverage", type=float, default=0.5, show_default=True,
+              help="If no box reaches --threshold: the densest box with at least this coverage.")
+@click.option("--threshold", type=float, default=0.8, show_default=True,
+              help="The density wanted: the chosen box is the least peeled box that reaches it.")
+@click.option("--peel-alpha", type=float, default=0.05, show_default=True,
+              help="PRIM: share of points peeled away per step.")
+@click.option("--no-plots", is_flag=True, help="Write the tables only.")
+def discover(folder: Path, target: str, out: Path | None, box: int | None, min_coverage: float, threshold: float,
+             peel_alpha: float, no_plots: bool) -> None:
+    """Scenario discovery on a sweep's points: under which conditions does the target outcome happen? (PRIM, CART)"""
+    from datetime import datetime
+
+    from sim.outputs.results import check_writable
+    from sim.sweep.discover import discover as find_box
+
+    found = find_box(folder, target, box=box, min_coverage=min_coverage, threshold=threshold, peel_alpha=peel_alpha)
+    out = check_writable(out or Path(folder) / f"discovery-{datetime.now():%Y%m%d-%H%M%S}")
+    found.save(out, plots=not no_plots)
+    click.echo(found.text())
 
 
 def main(argv: list[str] | None = None) -> None:

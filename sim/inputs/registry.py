@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -30,6 +30,9 @@ DEFAULT_SOURCES = SEEDS_DIR / "sources.yaml"
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 INF = float("inf")
 REGISTRY_MAX_NODES = 200_000
+# What kind of number a registry entry is; only 'uncertain' ones are sampled by `--params all`.
+ROLES = {"uncertain": "a value we are unsure of", "initial": "the observed 2015 starting picture",
+         "switch": "a scenario's choice (e.g. whether the war is on)", "calendar": "scheduled dates"}
 
 
 # --------------------------------------------------------------------------- public types
@@ -77,6 +80,12 @@ class Parameter:
     citations: tuple[Citation, ...] = ()
     assumption: str | None = None
     note: str | None = None
+    role: str = "uncertain"  # uncertain | initial | switch | calendar: see ROLES
+
+    @property
+    def uncertain(self) -> bool:
+        """A value we are unsure of (not a 2015 starting value, a scenario switch or a date): what designs sample."""
+        return self.role == "uncertain"
 
     def domain_text(self) -> str:
         """What a scenario may set, e.g. ``"a number from 0 to 1"`` or ``"an integer >= 0"``."""
@@ -191,6 +200,7 @@ class _ParameterIn(_Strict):
     citations: list[_CitationIn] = []
     note: Optional[str] = None
     assumption: Optional[str] = None
+    role: Literal["uncertain", "initial", "switch", "calendar"] = "uncertain"
 
 
 class _RegistryIn(_Strict):
@@ -306,7 +316,7 @@ def _check_entry(doc: YamlDoc, at: tuple, e: _ParameterIn, sources: Mapping[str,
     return Parameter(
         id=e.id, value=e.value, unit=e.unit, low=e.low, high=e.high, domain_low=lo, domain_high=hi,
         integer=e.integer, meaning=e.meaning, citations=tuple(Citation(c.doc, c.quote) for c in e.citations),
-        assumption=assumption, note=e.note,
+        assumption=assumption, note=e.note, role=e.role,
     )
 
 

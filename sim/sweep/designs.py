@@ -215,19 +215,22 @@ def grid(registry: Registry, vary: Mapping[str, Sequence[float]] | Iterable[tupl
 
 
 def select_parameters(registry: Registry, spec: str | Sequence[str] | None = "all",
-                      source: str = "--params") -> list[str]:
+                      source: str = "--params", include_fixed: bool = False) -> list[str]:
     """Parameter ids to sample: in the order given; ``all`` and patterns in registry order.
 
     ``spec`` is ``"all"`` (or None), or ids and glob patterns separated by commas
     (``"minsk.*,moscow.subsidy_step"``). Fixed parameters (``low == high``) are an
-    error when named, and skipped by ``all`` and patterns.
+    error when named, and skipped by ``all`` and patterns. ``all`` takes only the
+    uncertainties (registry ``role: uncertain``), leaving out the 2015 starting values,
+    scenario switches and calendar dates unless ``include_fixed``; named ids and
+    patterns take any role.
     """
     if spec is None:
         spec = "all"
     parts = [p.strip() for p in (spec.split(",") if isinstance(spec, str) else spec) if p and p.strip()]
     if not parts:
         raise ScenarioError(source, "give parameter ids (comma-separated, globs allowed) or 'all'")
-    sweepable = [pid for pid, p in registry.items() if p.low < p.high]
+    sweepable = [pid for pid, p in registry.items() if p.low < p.high and (include_fixed or p.uncertain)]
     chosen: dict[str, None] = {}  # ordered: as given, a pattern's matches in registry order
     for part in parts:
         if part == "all":
@@ -363,8 +366,10 @@ AUTO_SECOND_ORDER_MAX = 10  # Sobol designs compute second-order indices by defa
 
 def make_design(registry: Registry, kind: str, *, vary: Mapping[str, Sequence[float]] | None = None,
                 params: str | Sequence[str] | None = "all", n: int | None = None, seed: int = 0,
-                second_order: bool | None = None, levels: int = 4) -> Design:
+                second_order: bool | None = None, levels: int = 4, include_fixed: bool = False) -> Design:
     """One entry point for every kind: ``grid`` (``vary``), ``lhs``, ``sobol``, ``morris`` (``params``, ``n``).
+
+    ``params="all"`` samples the uncertainties only, unless ``include_fixed`` (see :func:`select_parameters`).
 
     ``n`` defaults to ``DEFAULT_N[kind]``; for Sobol, ``second_order`` defaults to
     on for at most ``AUTO_SECOND_ORDER_MAX`` parameters.
@@ -373,7 +378,7 @@ def make_design(registry: Registry, kind: str, *, vary: Mapping[str, Sequence[fl
         raise ScenarioError("--sample", f"unknown design '{kind}'; allowed: {', '.join(KINDS[1:])} (or --vary for a grid)")
     if kind == "grid":
         return grid(registry, vary or {})
-    names = select_parameters(registry, params)
+    names = select_parameters(registry, params, include_fixed=include_fixed)
     n = DEFAULT_N[kind] if n is None else n
     if kind == "lhs":
         return latin_hypercube(registry, names, n, seed)
