@@ -13,7 +13,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.model.choice import Decision, logit_choice
+from sim.model.choice import Decision, logit_choice, per_world
 
 THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
 
@@ -102,7 +102,8 @@ class Minsk(BalancingAgent):
         Carnegie-2015), and extremes are disliked (the multi-vector policy).
         """
         p, m, n = self.p, self.model, self.replicates
-        alignment_after = np.clip(self.alignment[:, None] + p["minsk.alignment_step"] * THREE_WAY[None, :], -1, 1)
+        alignment_after = np.clip(self.alignment[:, None] + per_world(p["minsk.alignment_step"]) * THREE_WAY[None, :],
+                                  -1, 1)
         return {
             "subsidy_ties": _directional(-p["minsk.weight_subsidy"] * m.moscow.subsidy_pct_gdp / 10.0),
             "trade_dependence": _directional(-p["minsk.weight_trade_dependence"] * m.economy.russia_trade_share),
@@ -114,8 +115,8 @@ class Minsk(BalancingAgent):
             "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
             "release_cost": _only(2, -p["minsk.weight_release_cost"]
                                   * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
-            "balance_preference": -p["minsk.balance_preference"] * alignment_after**2,
-            "inertia": np.broadcast_to(-p["minsk.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy(),
+            "balance_preference": -per_world(p["minsk.balance_preference"]) * alignment_after**2,
+            "inertia": np.broadcast_to(-per_world(p["minsk.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy(),
         }
 
     def domestic_terms(self) -> dict[str, np.ndarray]:
@@ -201,7 +202,7 @@ class Moscow(BalancingAgent):
     def subsidy_terms(self) -> dict[str, np.ndarray]:
         """Utility of cutting, keeping or raising subsidy and loans."""
         p, m, n = self.p, self.model, self.replicates
-        cost = np.broadcast_to(-p["moscow.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy()
+        cost = np.broadcast_to(-per_world(p["moscow.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy()
         return {
             "russian_economy": _directional(p["moscow.weight_russian_economy"]
                                             * (m.world.russia_growth - m.world.russia_normal_growth())),
@@ -217,7 +218,7 @@ class Moscow(BalancingAgent):
     def pressure_terms(self) -> dict[str, np.ndarray]:
         """Utility of easing, holding or raising integration pressure."""
         p, m, n = self.p, self.model, self.replicates
-        cost = np.broadcast_to(-p["moscow.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy()
+        cost = np.broadcast_to(-per_world(p["moscow.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy()
         return {
             "integration_ambition": _directional(np.full(n, p["moscow.weight_integration_ambition"])),
             "backlash": _directional(-p["moscow.weight_pressure_backlash"] * self.integration_pressure),
@@ -282,7 +283,8 @@ class Brussels(BalancingAgent):
             "crackdown": _directional(p["brussels.weight_crackdown"] * m.minsk.crackdown),
             "war_complicity": _directional(p["brussels.weight_war_complicity"] * m.world.ukraine_war
                                            * np.maximum(0.0, -m.minsk.alignment)),
-            "change_cost": np.broadcast_to(-p["brussels.sanctions_change_cost"] * np.abs(THREE_WAY), (n, 3)).copy(),
+            "change_cost": np.broadcast_to(-per_world(p["brussels.sanctions_change_cost"]) * np.abs(THREE_WAY),
+                                       (n, 3)).copy(),
         }
 
     def engagement_terms(self) -> dict[str, np.ndarray]:
@@ -293,7 +295,7 @@ class Brussels(BalancingAgent):
             "releases": _directional(p["brussels.weight_releases"] * self._release_signal()),
             "crackdown": _directional(-p["brussels.weight_crackdown"] * m.minsk.crackdown),
             "sanctions": _directional(-p["brussels.weight_engagement_sanctions"] * self.sanctions_level),
-            "inertia": np.broadcast_to(-p["brussels.move_cost"] * np.abs(THREE_WAY), (n, 3)).copy(),
+            "inertia": np.broadcast_to(-per_world(p["brussels.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy(),
         }
 
     def engagement_cap(self) -> np.ndarray:

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def per_world(value):
+    """A parameter as a column over worlds: an array of shape (worlds,) becomes (worlds, 1) so it meets a
+    (worlds, options) table world by world; a float stays a float (and its arithmetic stays the same)."""
+    return value[:, None] if np.ndim(value) else value
+
+
 @dataclass
 class Decision:
     """One agent's choice in one year, across all replicates.
@@ -40,7 +46,7 @@ def logit_choice(
     name: str,
     options: tuple[str, ...],
     terms: dict[str, np.ndarray],
-    rationality: float,
+    rationality: float | np.ndarray,
     rng: np.random.Generator,
     feasible: np.ndarray | None = None,
 ) -> Decision:
@@ -49,10 +55,11 @@ def logit_choice(
     ``feasible`` (replicates x options, bool) masks options that cannot be taken
     (easing sanctions that are already off): they get probability zero.
     One uniform draw per replicate is taken from ``rng`` whatever the options,
-    so the random stream does not depend on the values of the utilities.
+    so the random stream does not depend on the values of the utilities. ``rationality`` is a float or one
+    value per world.
     """
     utility = sum(terms.values())
-    scaled = rationality * utility
+    scaled = per_world(rationality) * utility
     if feasible is not None:
         scaled = np.where(feasible, scaled, -np.inf)
     scaled = scaled - scaled.max(axis=1, keepdims=True)

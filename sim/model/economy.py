@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.choice import per_world
+
 TRADE_PARTNERS = ("russia", "eu", "ukraine", "china", "other")
 
 
@@ -24,10 +26,11 @@ class World:
         self.russia_growth = np.full(n, p["world.russia_growth_2015"], dtype=float)
         self.ukraine_war = np.full(n, p["world.ukraine_war_2015"], dtype=np.int64)
         self.china_investment = np.full(n, p["world.china_investment_2015"], dtype=float)
-        self.election = np.full(n, int(self.is_election_year(int(p["model.base_year"]))), dtype=np.int64)
+        self.election = np.full(n, self.is_election_year(int(p["model.base_year"])), dtype=np.int64)
         self.maidan_effect = np.full(n, p["world.maidan_effect_2015"], dtype=float)
 
-    def is_election_year(self, year: int) -> bool:
+    def is_election_year(self, year: int):
+        """True in an election year (an array over worlds when the calendar parameters differ by world)."""
         p = self.p
         return (year - p["world.election_reference_year"]) % p["world.election_cycle_years"] == 0
 
@@ -56,9 +59,9 @@ class World:
                               + p["world.russia_oil_elasticity"] * np.log(self.oil_price / p["world.oil_price_reference"])
                               - p["world.russia_sanctions_drag"]
                               + p["world.russia_growth_volatility"] * rng.standard_normal(n))
-        self.ukraine_war = np.full(n, int(p["world.ukraine_war_ongoing"]), dtype=np.int64)
+        self.ukraine_war = np.full(n, p["world.ukraine_war_ongoing"], dtype=np.int64)
         self.china_investment = np.full(n, p["world.china_investment_pct_gdp"], dtype=float)
-        self.election = np.full(n, int(self.is_election_year(year)), dtype=np.int64)
+        self.election = np.full(n, self.is_election_year(year), dtype=np.int64)
         years_since_base = year - p["model.base_year"]
         maidan = p["world.maidan_effect_2015"] * 0.5 ** (years_since_base / p["world.maidan_effect_half_life"])
         self.maidan_effect = np.maximum(maidan, p["world.war_deterrent_effect"] * self.ukraine_war).astype(float)
@@ -109,15 +112,13 @@ class Economy:
     def __init__(self, params, replicates: int):
         p, n = params, replicates
         self.p = p
-        shares_2015 = {
-            "russia": p["trade.russia_share_2015"],
-            "eu": p["trade.eu_share_2015"],
-            "ukraine": p["trade.ukraine_share_2015"],
-            "china": p["trade.china_share_2015"],
-        }
-        shares_2015["other"] = max(0.0, 1.0 - sum(shares_2015.values()))
-        self.base_shares = np.array([shares_2015[k] for k in TRADE_PARTNERS])
-        self.shares = np.tile(self.base_shares / self.base_shares.sum(), (n, 1))  # (replicates, partners)
+        named = [p["trade.russia_share_2015"], p["trade.eu_share_2015"], p["trade.ukraine_share_2015"],
+                 p["trade.china_share_2015"]]
+        other = np.maximum(0.0, 1.0 - (((named[0] + named[1]) + named[2]) + named[3]))
+        # (1, partners) when the 2015 shares are the same in every world, else (replicates, partners).
+        self.base_shares = np.atleast_2d(np.stack(np.broadcast_arrays(*named, other), axis=-1).astype(float))
+        normalized = self.base_shares / self.base_shares.sum(axis=1, keepdims=True)
+        self.shares = np.broadcast_to(normalized, (n, len(TRADE_PARTNERS))).copy()  # (replicates, partners)
         self.energy_dependence = np.full(n, p["energy.dependence_2015"], dtype=float)
         self.gdp_growth = np.full(n, p["economy.gdp_growth_2015"], dtype=float)
         # The 2015 picture the trade weights are measured from.
@@ -155,13 +156,13 @@ class Economy:
         log_weight[:, 3] = (p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
                             + p["trade.slump_diversification_sensitivity"] * russia_slump)
         log_weight[:, 4] = p["trade.slump_diversification_sensitivity"] * russia_slump
-        weights = self.base_shares[None, :] * np.exp(log_weight)
+        weights = self.base_shares * np.exp(log_weight)
         return weights / weights.sum(axis=1, keepdims=True)
 
     def update(self, minsk, moscow, brussels, world, rng: np.random.Generator) -> None:
         """Move trade and energy toward their targets and compute this year's growth."""
         p, n = self.p, len(minsk.alignment)
-        inertia = p["trade.inertia"]
+        inertia = per_world(p["trade.inertia"])
         self.shares = inertia * self.shares + (1 - inertia) * self.trade_targets(minsk, brussels, world)
 
         # Energy: a Western tilt sheds some dependence, leaning East regains it.

@@ -147,10 +147,14 @@ class BalancingModel(mesa.Model):
                     self.params[pid] = float(value)
             for pid, delta in event.add.items():
                 if pid in self.params:
-                    # A sum of deltas may leave the allowed domain: keep it inside, as jolts are.
-                    spec = self.registry[pid]
-                    value = min(max(self.params[pid] + float(delta), spec.domain_low), spec.domain_high)
-                    self.params[pid] = float(round(value)) if spec.integer else value
+                    # A sum of deltas may leave the allowed domain: keep it inside, world by world, as jolts are.
+                    spec, current = self.registry[pid], self.params[pid]
+                    if np.ndim(current):
+                        value = np.clip(current + float(delta), spec.domain_low, spec.domain_high)
+                        self.params[pid] = np.round(value) if spec.integer else value
+                    else:
+                        value = min(max(current + float(delta), spec.domain_low), spec.domain_high)
+                        self.params[pid] = float(round(value)) if spec.integer else value
 
     def _apply_state_jolts(self, year: int, prefix: str = "", exclude_prefix: str | None = None) -> None:
         """Jolt agent or world state by id (``minsk.unrest``, ``world.oil_price`` ...) for this year only."""
@@ -294,10 +298,14 @@ class BalancingModel(mesa.Model):
 
 
 def _ensemble_mean(name: str):
-    """A DataCollector reporter: the ensemble mean of one output (its value when replicates == 1)."""
+    """A DataCollector reporter: the ensemble mean of one output (its value when replicates == 1); for a
+    model holding several sweep points, one mean per point, so that points are never mixed."""
 
-    def report(model: BalancingModel) -> float:
-        return float(np.mean(model._current[name]))
+    def report(model: BalancingModel):
+        values = model._current[name]
+        if model.spec.streams:
+            return [float(np.mean(part)) for part in np.split(values, len(model.spec.streams))]
+        return float(np.mean(values))
 
     report.__name__ = f"mean_{name}"
     return report

@@ -52,6 +52,9 @@ from sim.sweep.sensitivity import analyze, index_columns
 from sim.sweep.sensitivity import top as top_indices
 
 DEFAULT_REPLICATES = 100
+# Worlds evaluated as one ensemble in a sweep (points x replicates): measured by benchmarks/bench_sweep.py,
+# see README, Speed.
+ENSEMBLE_WORLDS = 12_800
 SWEEP_DEPENDENCIES = ("SALib", "scipy", "pyarrow", "dask", "distributed")
 
 __all__ = [
@@ -118,21 +121,38 @@ def evaluate_point(scenario: Scenario, parameters: dict[str, float], point: int,
 
 def evaluate_points(scenario: Scenario, names: Sequence[str], values: np.ndarray, points: Sequence[int],
                     outcomes: Sequence[Outcome], replicates: int, seed: int, end_year: int,
-                    registry=None) -> np.ndarray:
-    """Run points one by one; a (points, statistics) array."""
+                    registry=None, ensemble_points: int | None = None) -> np.ndarray:
+    """Run points as ensembles of up to ``ensemble_points`` points each (default: about
+    ``ENSEMBLE_WORLDS`` worlds); a (points, statistics) array.
+
+    Each point keeps its own random stream (:func:`point_seed`), so its statistics are the same as
+    evaluating it alone, whatever the grouping."""
+    registry = registry or load_registry(scenario.registry_path)
+    values = np.asarray(values, dtype=float).reshape(len(points), len(names))
+    size = ensemble_points or max(1, ENSEMBLE_WORLDS // max(int(replicates), 1))
+    rows = [_evaluate_ensemble(scenario, registry, names, values[i:i + size], points[i:i + size], outcomes,
+                               replicates, seed, end_year)
+            for i in range(0, len(points), size)]
+    return np.vstack(rows) if rows else np.empty((0, len(statistic_columns(outcomes))))
+
+
+def _evaluate_ensemble(scenario, registry, names, values, points, outcomes, replicates, seed, end_year):
     from sim.model.model import BalancingModel  # imported here: Mesa loads only where points run
 
-    registry = registry or load_registry(scenario.registry_path)
+    spec = RunSpec.for_points(scenario, registry, names, values, [point_seed(seed, p) for p in points],
+                              replicates, end_year)
+    model = BalancingModel(spec)
+    # A sweep reads model.history; Mesa's yearly ensemble means (a fifth of a small point's time) are not needed.
+    model.datacollector = _NO_COLLECTION
+    history = model.run().history
+    model.release()
+    needed = {outcome.output for outcome in outcomes}
     rows = []
-    for point, row in zip(points, np.asarray(values, dtype=float)):
-        spec = RunSpec.for_points(scenario, registry, names, row[None, :], [point_seed(seed, point)],
-                                  replicates, end_year)
-        model = BalancingModel(spec)
-        # A sweep reads model.history; Mesa's yearly ensemble means (a fifth of a small point's time) are not needed.
-        model.datacollector = _NO_COLLECTION
-        rows.append(statistics(model.run().history, model.base_year, outcomes))
-        model.release()
-    return np.vstack(rows) if rows else np.empty((0, len(statistic_columns(outcomes))))
+    for i in range(len(points)):
+        part = {name: np.ascontiguousarray(history[name][:, i * replicates:(i + 1) * replicates])
+                for name in needed}
+        rows.append(statistics(part, model.base_year, outcomes))
+    return np.vstack(rows)
 
 
 def evaluate(task: Chunk) -> np.ndarray:
