@@ -23,6 +23,7 @@ import click
 from sim.inputs.errors import ScenarioError
 from sim.inputs.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
 from sim.inputs.scenario import load_scenario, parse_set
+from sim.inputs.runspec import UNCERTAINTY_MODES
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -167,10 +168,14 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
               help="Keep summary, events and trace but not the per-replicate time series (huge ensembles).")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html into the run folder: one self-contained page for a class.")
+@click.option("--parameter-uncertainty", type=click.Choice(["chance", "prior"]), default="chance",
+              show_default=True,
+              help="prior: every world also draws each ASSUMPTION parameter from its prior (cited values and "
+                   "the scenario's own values stay fixed); chance: every world shares one parameter set.")
 @click.pass_context
 def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: int | None,
         end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool,
-        summary_only: bool, with_report: bool = False) -> None:
+        summary_only: bool, with_report: bool = False, parameter_uncertainty: str = "chance") -> None:
     """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots)."""
     from sim import api
     from sim.outputs.results import check_writable, run_id
@@ -183,7 +188,8 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
         years = max(scenario.end_year - scenario.start_year, 1)
         with _progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
                 as progress:
-            result = api.run(scenario, progress=progress, summary_only=summary_only)
+            result = api.run(scenario, progress=progress, summary_only=summary_only,
+                             parameter_uncertainty=parameter_uncertainty)
         result.save(folder, plots=not no_plots)
     except KeyboardInterrupt:
         click.echo("interrupted: no run folder was written", err=True)
@@ -220,7 +226,8 @@ def _headline_table(result) -> str:
     years = result.years
     shown = sorted({years[0], years[len(years) // 2], years[-1]})
     summary = result.summary.set_index(["output", "year"])
-    header = f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]"
+    header = (f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]; "
+              f"{UNCERTAINTY_MODES[result.parameter_uncertainty]}")
     lines = [header, f"{'output':<22}" + "".join(f"{y:>24}" for y in shown)]
     for output in HEADLINE_OUTPUTS:
         cells = []

@@ -171,6 +171,7 @@ class Explanation:
     traced: list[int]
     decisions: list[DecisionExplanation]
     typical_rule: str = "the traced world whose path is closest to the median of all worlds"
+    parameter_uncertainty: str = "chance"  # the run's mode: "prior" worlds each drew their ASSUMPTIONs
 
     def intro(self) -> str:
         world = f"replicate {self.replicate}"
@@ -181,6 +182,9 @@ class Explanation:
     def text(self) -> str:
         lines = [self.intro(), ""]
         lines.append(_timing_note(self.agent, self.year))
+        if self.parameter_uncertainty == "prior":
+            lines.append("This run drew every ASSUMPTION parameter world by world (--parameter-uncertainty prior): "
+                         "this world's own values are in parameters.parquet.")
         for decision in self.decisions:
             lines.append("")
             lines += _decision_lines(decision)
@@ -282,7 +286,8 @@ def explain(result, year: int, agent: str = "minsk", replicate: int | None = Non
     views = [_decision_view(result, agent, name, year, replicate, seen) for name in names]
     title = str((result.scenario or {}).get("title") or result.name)
     explanation = Explanation(run=result.name, title=title, year=year, agent=agent, replicate=replicate,
-                              typical=typical, traced=traced, decisions=views)
+                              typical=typical, traced=traced, decisions=views,
+                              parameter_uncertainty=getattr(result, "parameter_uncertainty", "chance"))
     if result.timeseries is None:
         explanation.typical_rule = ("the traced world whose choices most often match the most common choice of "
                                     "the traced worlds (this run kept no per-world time series)")
@@ -375,12 +380,19 @@ def _move_shares(result) -> dict[tuple[int, str, str, int], float]:
     return shares
 
 
-def parameter_value(result, pid: str, year: int) -> float | None:
-    """A parameter's value in ``year``: the run's starting value with any scenario events up to that year."""
+def parameter_value(result, pid: str, year: int, replicate: int | None = None) -> float | None:
+    """A parameter's value in ``year``: the run's starting value with any scenario events up to that year.
+
+    A parameter each world drew (prior mode) has world ``replicate``'s value; None without a replicate."""
     entry = (result.parameters or {}).get(pid)
     if entry is None:
         return None
     value = float(entry["value"])
+    drawn = getattr(result, "world_parameters", None)
+    if drawn is not None and pid in drawn.columns:
+        if replicate is None:
+            return None
+        value = float(drawn.loc[drawn["replicate"] == replicate, pid].iloc[0])
     for change in entry.get("events") or []:
         if int(change["year"]) > year:
             continue
@@ -418,7 +430,7 @@ def seen_state(result, replicate: int, year: int) -> dict[str, float | None]:
                 seen[output] = float(round(new)) if spec.integer else new
     # Unrest is recorded at year end, after any crackdown cut it; the agents saw it before.
     if this is not None and seen.get("unrest") is not None and float(this.get("crackdown", 0)) == 1:
-        suppression = parameter_value(result, "minsk.crackdown_unrest_suppression", year)
+        suppression = parameter_value(result, "minsk.crackdown_unrest_suppression", year, replicate)
         if suppression is not None and suppression < 1:
             seen["unrest"] = seen["unrest"] / (1 - suppression)
     return seen

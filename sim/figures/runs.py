@@ -32,6 +32,7 @@ from matplotlib.ticker import MultipleLocator
 
 from sim.common.names import unique_names
 from sim.common.variables import OUTPUTS
+from sim.inputs.runspec import UNCERTAINTY_LABELS
 
 # Outputs that get a fan chart of their own, in this order.
 KEY_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct_gdp", "eu_engagement",
@@ -470,7 +471,8 @@ def _any_in(events, span) -> bool:
 def _caption(result, shows: str = "median, 50% and 90% bands") -> str:
     """``<scenario title> · seed <seed> · <replicates> replicates · <what the figure shows>``."""
     title = str((result.scenario or {}).get("title") or result.name)
-    return _wrap(f"{title} · seed {result.seed} · {result.replicates} replicates · {shows}")
+    spread = UNCERTAINTY_LABELS.get(getattr(result, "parameter_uncertainty", "chance"), "")
+    return _wrap(f"{title} · seed {result.seed} · {result.replicates} replicates · {shows} · {spread}")
 
 
 def _short(note: str, limit: int = 34) -> str:

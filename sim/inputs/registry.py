@@ -31,6 +31,9 @@ ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 INF = float("inf")
 REGISTRY_MAX_NODES = 200_000
 # What kind of number a registry entry is; only 'uncertain' ones are sampled by `--params all`.
+# How `--parameter-uncertainty prior` draws an ASSUMPTION over its plausible range [low, high] (docs/ODD.md).
+PRIORS = {"triangular": "peaked at the registry value, reaching the ends of the range (the default)",
+          "uniform": "every value of the range equally likely", "fixed": "not drawn: always the registry value"}
 ROLES = {"uncertain": "a value we are unsure of", "initial": "the observed 2015 starting picture",
          "switch": "a scenario's choice (e.g. whether the war is on)", "calendar": "scheduled dates"}
 
@@ -81,6 +84,29 @@ class Parameter:
     assumption: str | None = None
     note: str | None = None
     role: str = "uncertain"  # uncertain | initial | switch | calendar: see ROLES
+    prior: str = "triangular"  # triangular | uniform | fixed: see PRIORS
+
+    @property
+    def drawn(self) -> bool:
+        """Drawn world by world under ``--parameter-uncertainty prior``: an ASSUMPTION (not a cited value) that
+        is a value we are unsure of or an assumed starting value (not a switch or a date), with a range."""
+        return (self.assumption is not None and self.role in ("uncertain", "initial") and self.prior != "fixed"
+                and self.low < self.high)
+
+    def prior_quantile(self, u):
+        """The value at cumulative probability ``u`` (floats or an array in [0, 1)) of the prior: over the
+        plausible range [low, high], triangular with its peak at the registry value or uniform; integers rounded."""
+        import numpy as np  # only where draws are made
+
+        u = np.asarray(u, dtype=float)
+        a, c, b = self.low, self.value, self.high
+        if self.prior == "uniform":
+            x = a + u * (b - a)
+        else:
+            left = (c - a) / (b - a)
+            x = np.where(u < left, a + np.sqrt(u * (b - a) * (c - a)), b - np.sqrt((1 - u) * (b - a) * (b - c)))
+        x = np.clip(x, self.low, self.high)
+        return np.round(x) if self.integer else x
 
     @property
     def uncertain(self) -> bool:
@@ -201,6 +227,7 @@ class _ParameterIn(_Strict):
     note: Optional[str] = None
     assumption: Optional[str] = None
     role: Literal["uncertain", "initial", "switch", "calendar"] = "uncertain"
+    prior: Literal["triangular", "uniform", "fixed"] = "triangular"
 
 
 class _RegistryIn(_Strict):
@@ -316,7 +343,7 @@ def _check_entry(doc: YamlDoc, at: tuple, e: _ParameterIn, sources: Mapping[str,
     return Parameter(
         id=e.id, value=e.value, unit=e.unit, low=e.low, high=e.high, domain_low=lo, domain_high=hi,
         integer=e.integer, meaning=e.meaning, citations=tuple(Citation(c.doc, c.quote) for c in e.citations),
-        assumption=assumption, note=e.note, role=e.role,
+        assumption=assumption, note=e.note, role=e.role, prior=e.prior,
     )
 
 

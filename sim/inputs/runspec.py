@@ -28,6 +28,12 @@ DEFAULT_HORIZON_YEARS = 15  # used only when no scenario gives an end year
 DEFAULT_TRACE_REPLICATES = 25  # worlds whose decisions are kept in full for `sim explain`
 # Parameters that lay out the calendar of the whole ensemble: one value for every world.
 STRUCTURAL = ("model.base_year",)
+# What a run's spread stands for: chance alone (every world shares one parameter set), or chance and the
+# assumptions (every world draws each ASSUMPTION from its prior, ``Parameter.prior_quantile``).
+UNCERTAINTY_MODES = {"chance": "chance only: every world shares the registry's (and scenario's) values",
+                     "prior": "chance and assumptions: every world draws each ASSUMPTION from its prior"}
+UNCERTAINTY_LABELS = {"chance": "spread: chance only", "prior": "spread: chance and assumptions"}
+PRIOR_STREAM = 0x7072696F  # spawn key of the prior draws' stream, apart from the stream of chance
 
 Value = "float | np.ndarray"
 
@@ -51,6 +57,8 @@ class RunSpec:
     trace_replicates: int = DEFAULT_TRACE_REPLICATES
     origin: Mapping[str, str] = dataclasses.field(default_factory=dict)
     streams: tuple = ()  # one seed per group of worlds; empty: one stream (``seed``) for all worlds
+    parameter_uncertainty: str = "chance"  # a key of UNCERTAINTY_MODES
+    drawn: tuple = ()  # the ids drawn world by world (prior mode)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -119,6 +127,42 @@ class RunSpec:
     def replace(self, **changes: Any) -> "RunSpec":
         return dataclasses.replace(self, **changes)
 
+    def with_uncertainty(self, mode: str) -> "RunSpec":
+        """This run with ``mode`` (``"chance"`` or ``"prior"``). Under ``"prior"`` every world draws each
+        ASSUMPTION parameter (``Parameter.drawn``) from its prior; cited values, and every value the scenario
+        or the caller set, stay fixed. The draws come from their own stream (seed, ``PRIOR_STREAM``): the
+        worlds' chance is the same as in the chance-only run, and world ``i``'s draws are the same whatever
+        the number of worlds."""
+        if mode not in UNCERTAINTY_MODES:
+            allowed = ", ".join(UNCERTAINTY_MODES)
+            raise ScenarioError("parameter_uncertainty", f"unknown mode {mode!r}; allowed: {allowed}",
+                                key="parameter_uncertainty")
+        if mode == "chance":
+            return self
+        if self.streams:
+            raise ScenarioError("parameter_uncertainty", "a sweep chunk has its points' values; no prior draws",
+                                key="parameter_uncertainty")
+        ids = list(self.registry)
+        entropy = self.seed.entropy if isinstance(self.seed, np.random.SeedSequence) else int(self.seed)
+        rng = np.random.default_rng(np.random.SeedSequence(entropy=entropy, spawn_key=(PRIOR_STREAM,)))
+        # One row per world over every registry id (row-major): world i's draws depend on nothing but i.
+        u = rng.random((self.replicates, len(ids)))
+        params, drawn = dict(self.params), []
+        for j, pid in enumerate(ids):
+            parameter = self.registry[pid]
+            if parameter.drawn and pid not in self.origin and pid not in STRUCTURAL:
+                params[pid] = parameter.prior_quantile(u[:, j])
+                drawn.append(pid)
+        return self.replace(params=params, parameter_uncertainty=mode, drawn=tuple(drawn))
+
+    def world_parameters(self):
+        """One row per world: ``replicate``, then the value of every drawn parameter (empty columns when none)."""
+        import pandas as pd  # only for tables
+
+        table = {"replicate": np.arange(self.replicates)}
+        table.update({pid: np.asarray(self.params[pid], dtype=float) for pid in self.drawn})
+        return pd.DataFrame(table)
+
     # ------------------------------------------------------------------ reading
     @property
     def base_year(self) -> int:
@@ -144,14 +188,19 @@ class RunSpec:
         table: dict[str, dict[str, Any]] = {}
         for pid, parameter in self.registry.items():
             value = self.params[pid]
+            parameter_drawn = pid in self.drawn
             table[pid] = {
-                "value": value if np.ndim(value) == 0 else np.asarray(value),
+                # A drawn parameter's record keeps the registry value; the draws are in world_parameters().
+                "value": parameter.value if parameter_drawn else (value if np.ndim(value) == 0 else np.asarray(value)),
                 "unit": parameter.unit,
-                "source": self.origin.get(pid, "registry"),
+                "source": "prior" if parameter_drawn else self.origin.get(pid, "registry"),
                 "registry_value": parameter.value,
                 "evidence": parameter.source_short(sources),
                 "quotes": [{"doc": c.doc, "quote": c.quote} for c in parameter.citations],
             }
+            if parameter_drawn:
+                table[pid]["prior"] = {"shape": parameter.prior, "low": parameter.low, "mode": parameter.value,
+                                       "high": parameter.high}
         for event in self.events:
             for operation in ("set", "add"):
                 for pid, value in getattr(event, operation).items():

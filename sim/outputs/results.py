@@ -114,6 +114,12 @@ class Result:
     schema_version: int = SCHEMA_VERSION
     _summary: pd.DataFrame | None = field(default=None, repr=False)
     _events: pd.DataFrame | None = field(default=None, repr=False)
+    # "chance" (every world shares one parameter set) or "prior" (every world drew each ASSUMPTION).
+    parameter_uncertainty: str = "chance"
+    # Prior mode: one row per world (replicate, then each drawn parameter), and the summary of the same
+    # worlds with chance alone, for the split of each band into assumptions and chance.
+    world_parameters: pd.DataFrame | None = field(default=None, repr=False)
+    chance_summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -150,6 +156,7 @@ class Result:
             "replicates": self.replicates,
             "years": [self.years[0], self.years[-1]],
             "summary_only": self.summary_only,
+            "parameter_uncertainty": self.parameter_uncertainty,
             "parameters": self.parameters,
             "versions": self.versions,
             "started": self.started,
@@ -161,6 +168,11 @@ class Result:
                 "events.csv": "per year: probability across replicates of each discrete event",
                 "trace.csv": "decision trace of the first replicates: utility terms, probabilities, choice",
                 "plots/": "figures (PNG and SVG)",
+                **({"parameters.parquet": "one row per world: replicate, then the value it drew for each "
+                                          "ASSUMPTION parameter (--parameter-uncertainty prior)",
+                    "summary_chance_only.csv": "summary.csv of the same worlds and seed with chance alone "
+                                               "(every world at the registry values)"}
+                   if self.world_parameters is not None else {}),
             },
             "outputs": {name: {"unit": o.unit, "meaning": o.meaning} for name, o in OUTPUTS.items()},
         }
@@ -177,6 +189,10 @@ class Result:
         self.summary.to_csv(target / "summary.csv", index=False, float_format="%.6g")
         self.events.to_csv(target / "events.csv", index=False, float_format="%.6g")
         self.trace.to_csv(target / "trace.csv", index=False, float_format="%.6g")
+        if self.world_parameters is not None:
+            self.world_parameters.to_parquet(target / "parameters.parquet", index=False)
+        if self.chance_summary is not None:
+            self.chance_summary.to_csv(target / "summary_chance_only.csv", index=False, float_format="%.6g")
         (target / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, default=_json_default),
                                               encoding="utf-8")
         if plots:
@@ -208,7 +224,10 @@ class Result:
             events = pd.read_csv(folder / "events.csv") if summary_only else None
             trace_path = folder / "trace.csv"
             trace = pd.read_csv(trace_path) if trace_path.is_file() else pd.DataFrame()
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            drawn_path, chance_path = folder / "parameters.parquet", folder / "summary_chance_only.csv"
+            world_parameters = pd.read_parquet(drawn_path) if drawn_path.is_file() else None
+            chance_summary = pd.read_csv(chance_path) if chance_path.is_file() else None
+        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise ScenarioError(str(folder), f"cannot read the run tables: {err}") from None
         missing = [key for key in MANIFEST_KEYS if key not in manifest]
         if missing:
@@ -216,7 +235,33 @@ class Result:
         return cls(scenario=manifest["scenario"], seed=manifest["seed"], replicates=manifest["replicates"],
                    timeseries=timeseries, trace=trace, parameters=manifest["parameters"],
                    started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"],
-                   _summary=summary, _events=events)
+                   _summary=summary, _events=events,
+                   parameter_uncertainty=manifest.get("parameter_uncertainty", "chance"),
+                   world_parameters=world_parameters, chance_summary=chance_summary)
+
+
+def uncertainty_split(result: "Result", outputs, year: int | None = None) -> pd.DataFrame:
+    """How much of each 90% band (p05-p95) comes from the assumptions and how much from chance, in one year
+    (default: the last): the band with every world's own draws, the band of the same worlds with chance
+    alone, and ``from_assumptions`` = 1 - (chance width / width)^2, the share of the band's squared width
+    the assumptions add (exact when the two spreads are independent and normal; a guide otherwise).
+    Empty for a chance-only run."""
+    columns = ["output", "year", "p05", "p95", "chance_p05", "chance_p95", "from_assumptions"]
+    if result.chance_summary is None:
+        return pd.DataFrame(columns=columns)
+    year = int(year if year is not None else result.years[-1])
+    both = result.summary[result.summary["year"] == year].set_index("output")
+    alone = result.chance_summary[result.chance_summary["year"] == year].set_index("output")
+    rows = []
+    for output in outputs:
+        if output not in both.index or output not in alone.index:
+            continue
+        width = both.at[output, "p95"] - both.at[output, "p05"]
+        chance = alone.at[output, "p95"] - alone.at[output, "p05"]
+        share = float(np.clip(1 - (chance / width) ** 2, 0, 1)) if width > 0 else 0.0
+        rows.append([output, year, both.at[output, "p05"], both.at[output, "p95"], alone.at[output, "p05"],
+                     alone.at[output, "p95"], share])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def check_writable(folder: str | Path) -> Path:

@@ -34,6 +34,8 @@ import numpy as np
 
 from sim.outputs.compare import HEADLINE, default_years, difference_table, unique_names
 from sim.outputs.compare import notes as compare_notes
+from sim.outputs.results import uncertainty_split
+from sim.inputs.runspec import UNCERTAINTY_LABELS
 from sim.inputs.errors import ScenarioError
 from sim.explain.decisions import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
                          percent, state_periods, traced_replicates, typical_replicate)
@@ -302,7 +304,8 @@ def _scenario_section(result, anchor: str, level: int = 2, name: str | None = No
     if description:
         out.append(f'<p class="lead">{e(description)}</p>')
     out.append(f'<p class="meta">Scenario <code>{e(result.name)}</code> &middot; {years[0]}&ndash;{years[-1]} '
-               f'&middot; {result.replicates:,} worlds &middot; seed {e(result.seed)}</p>')
+               f'&middot; {result.replicates:,} worlds &middot; seed {e(result.seed)} &middot; '
+               f'{e(UNCERTAINTY_LABELS.get(getattr(result, "parameter_uncertainty", "chance"), ""))}</p>')
     questions = [str(q) for q in scenario.get("questions") or []]
     if questions:
         out.append("<h4>Questions for discussion</h4>" if level > 2 else "<h3>Questions for discussion</h3>")
@@ -382,7 +385,31 @@ The years shown are the first and last, the middle year, and the years of the sc
 <p>How often things happen: the share of worlds in which each event occurs that year. In the base year
 (2015) the moves are the initial picture from the sources, not the model's choices, and are left out (&ndash;).</p>
 <table><thead><tr><th>event</th>{head}</tr></thead><tbody>{"".join(event_rows)}</tbody></table>
+{_uncertainty_split_html(result)}
 </section>"""
+
+
+def _uncertainty_split_html(result) -> str:
+    """Prior mode: each headline band in the last year, with and without the assumptions' draws."""
+    split = uncertainty_split(result, [o for o in HEADLINE if o in OUTPUTS])
+    if split.empty:
+        return ("<p>The ranges show <strong>chance only</strong>: every world shares one set of parameter values. "
+                "Run with <code>--parameter-uncertainty prior</code> to let every world draw each assumed value "
+                "too.</p>")
+    rows = []
+    for row in split.itertuples():
+        d = 0 if row.output == "sanctions_level" else _decimals([row.p05, row.p95, row.chance_p05, row.chance_p95])
+        rows.append(f'<tr><td><span class="termname">{e(_label(row.output))}</span></td>'
+                    f'<td class="num">{e(num(row.p05, d))} to {e(num(row.p95, d))}</td>'
+                    f'<td class="num">{e(num(row.chance_p05, d))} to {e(num(row.chance_p95, d))}</td>'
+                    f'<td class="num">{e(percent(row.from_assumptions))}</td></tr>')
+    year = int(split["year"].iloc[0])
+    return f"""<p>Where the spread comes from: in this run every world also drew each assumed (ASSUMPTION)
+parameter from its prior (<code>--parameter-uncertainty prior</code>). The 90% range in {year} with those draws,
+the range of the same worlds with chance alone, and the share of the band the assumptions add
+(1 &minus; (chance width / width)&sup2;).</p>
+<table><thead><tr><th>outcome</th><th class="num">chance and assumptions</th><th class="num">chance only</th>
+<th class="num">from assumptions</th></tr></thead><tbody>{"".join(rows)}</tbody></table>"""
 
 
 def _label(output: str) -> str:

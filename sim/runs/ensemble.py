@@ -54,6 +54,7 @@ def run(
     end_year: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     summary_only: bool = False,
+    parameter_uncertainty: str = "chance",
 ) -> Result:
     """Simulate the scenario's ensemble and return its :class:`~sim.results.Result`.
 
@@ -61,14 +62,42 @@ def run(
     ``progress(done_years, total_years)`` is called after every simulated year.
     ``summary_only`` keeps the summary, events and trace but not the per-replicate
     time series (for ensembles too large to tabulate whole).
+    ``parameter_uncertainty="prior"`` gives every world its own draw of each ASSUMPTION parameter
+    (:meth:`sim.inputs.runspec.RunSpec.with_uncertainty`); the result then also keeps the draws
+    (``world_parameters``) and the summary of the same worlds with chance alone (``chance_summary``), so
+    a reader can tell how much of a band the assumptions make. The default, ``"chance"``, is chance only.
     A run whose results would not fit in memory is refused before it starts.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    spec = resolve(scenario, replicates=replicates, seed=seed, end_year=end_year)
+    chance = resolve(scenario, replicates=replicates, seed=seed, end_year=end_year)
+    spec = chance.with_uncertainty(parameter_uncertainty)
     check_memory(spec, summary_only)
 
     started = now()
+    model, tables = _simulate(spec, progress, summary_only)
+    extra: dict[str, Any] = {}
+    if spec.drawn:
+        # The same worlds with chance alone (the same seed): what the band would be without the assumptions.
+        _, alone = _simulate(chance, None, summary_only=True)
+        extra = {"world_parameters": spec.world_parameters(), "chance_summary": alone["_summary"]}
+    return Result(
+        scenario=spec.scenario.to_dict(),
+        seed=model.seed,
+        replicates=model.replicates,
+        trace=model.decision_trace(),
+        parameters=spec.parameter_table(),
+        started=started,
+        finished=now(),
+        parameter_uncertainty=spec.parameter_uncertainty,
+        **extra,
+        **tables,
+    )
+
+
+def _simulate(spec: RunSpec, progress, summary_only: bool):
+    """Step a model of ``spec`` to its end; the model and its tables (the summary and events when
+    ``summary_only``, built one year at a time)."""
     model = BalancingModel(spec)
     total = model.end_year - model.year
     while model.running:
@@ -81,16 +110,7 @@ def run(
     else:
         tables = {"timeseries": model.timeseries()}
     model.release()
-    return Result(
-        scenario=spec.scenario.to_dict(),
-        seed=model.seed,
-        replicates=model.replicates,
-        trace=model.decision_trace(),
-        parameters=spec.parameter_table(),
-        started=started,
-        finished=now(),
-        **tables,
-    )
+    return model, tables
 
 
 def resolve(scenario: Scenario, replicates: int | None = None, seed: int | None = None,
@@ -174,7 +194,8 @@ def rerun(folder: str | Path) -> Rerun:
                                          "the per-replicate numbers, so repeat the run without --summary-only")
     registry = load_registry()
     manifest_label = str(Path(folder) / "manifest.json")
-    recorded = {pid: entry["value"] for pid, entry in original.parameters.items()}
+    # Drawn parameters are drawn again (same seed, same draws); every other value is repeated as recorded.
+    recorded = {pid: entry["value"] for pid, entry in original.parameters.items() if entry.get("source") != "prior"}
     unknown = sorted(set(recorded) - set(registry))
     if unknown:
         raise ScenarioError(manifest_label, f"parameter(s) {', '.join(unknown[:5])} no longer exist in this "
@@ -182,7 +203,8 @@ def rerun(folder: str | Path) -> Rerun:
     scenario_data = dict(original.scenario)
     scenario_data["parameters"] = recorded
     scenario = scenario_from_dict(scenario_data, registry, label=manifest_label)
-    repeated = run(scenario, replicates=original.replicates, seed=original.seed)
+    repeated = run(scenario, replicates=original.replicates, seed=original.seed,
+                   parameter_uncertainty=original.parameter_uncertainty)
     differences = {}
     theirs, ours = original.timeseries, repeated.timeseries
     if list(theirs.columns) != list(ours.columns) or len(theirs) != len(ours):
