@@ -1,6 +1,6 @@
 """The parameter registry: every number of the model, its range, and the quote it rests on.
 
-``seeds/parameters.yaml`` lists the parameters (format: id, value, unit, low, high,
+``seeds/parameters.yaml`` lists the parameters (format: id, value, unit, low, high, prior,
 domain, integer, meaning, citations, note, assumption). Loading validates every
 entry and raises :class:`sim.errors.ScenarioError` naming the file, line and key
 of the first defect. :func:`verify_quotes` checks that each quoted passage occurs
