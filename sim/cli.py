@@ -50,6 +50,28 @@ class _Group(click.Group):
 def cli(ctx: click.Context, registry_path: Path | None) -> None:
     """Balancing Act: Belarus between Moscow and Brussels, an agent-based simulator."""
     ctx.ensure_object(dict)["registry_path"] = registry_path
+    _warn_in_one_line()
+
+
+def _warn_in_one_line() -> None:
+    """Print a scenario's warnings (e.g. an uncited event) as one ``warning:`` line on stderr, each time."""
+    import warnings
+
+    from sim.inputs.scenario import ScenarioWarning
+
+    shown = warnings.showwarning
+    if getattr(shown, "one_line", False):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ScenarioWarning):
+            click.echo(f"warning: {message}", err=True)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    show.one_line = True
+    warnings.showwarning = show
+    warnings.simplefilter("always", ScenarioWarning)
 
 
 def registry_from(ctx: click.Context) -> Registry:

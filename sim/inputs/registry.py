@@ -43,7 +43,8 @@ ROLES = {"uncertain": "a value we are unsure of", "initial": "the observed 2015 
 
 @dataclass(frozen=True)
 class Citation:
-    """A verbatim passage ``quote`` of the seed document ``doc`` (a file name in ``seeds/``)."""
+    """A verbatim passage ``quote`` of the document ``doc``: a seed file name in ``seeds/``, or, in a scenario's
+    events, the short name of one of the scenario's own ``documents:``."""
 
     doc: str
     quote: str
@@ -376,9 +377,13 @@ def _document(path: str) -> str | None:
         return None
 
 
-def find_quote(citation: Citation, seeds_dir: str | Path | None = None) -> tuple[str, int, int] | None:
-    """(folded document with line breaks kept, start, end) of the quote, or None when it is not there."""
-    text = _document(str(Path(seeds_dir or SEEDS_DIR) / citation.doc))
+def find_quote(citation: Citation, seeds_dir: str | Path | None = None,
+               path: str | Path | None = None) -> tuple[str, int, int] | None:
+    """(folded document with line breaks kept, start, end) of the quote, or None when it is not there.
+
+    The document is the seed file ``citation.doc`` in ``seeds_dir``, or the file ``path`` when given
+    (a scenario's own document)."""
+    text = _document(str(Path(path) if path is not None else Path(seeds_dir or SEEDS_DIR) / citation.doc))
     quote = fold(citation.quote)
     if text is None or not quote:
         return None
@@ -414,20 +419,22 @@ def quote_context(param: Parameter, seeds_dir: str | Path | None = None) -> list
     A sentence ends at ``.``, ``!`` or ``?`` (and any closing quote or bracket) followed by
     whitespace, or at a line break: the seed documents hold one paragraph or heading per line.
     """
-    out = []
-    for c in param.citations:
-        found = find_quote(c, seeds_dir)
-        if found is None:
-            out.append((c, None))
-            continue
-        text, start, end = found
-        begin = 0
-        for m in _SENTENCE_END.finditer(text, 0, start):
-            begin = m.end()
-        stop = len(text)
-        for m in _SENTENCE_END.finditer(text, start):
-            if m.end() >= end:
-                stop = m.end()
-                break
-        out.append((c, text[begin:stop].replace("\n", " ").strip()))
-    return out
+    return [(c, quote_sentence(c, seeds_dir)) for c in param.citations]
+
+
+def quote_sentence(citation: Citation, seeds_dir: str | Path | None = None,
+                   path: str | Path | None = None) -> str | None:
+    """The whole sentence(s) of the cited document holding the quote (see :func:`quote_context`), or None."""
+    found = find_quote(citation, seeds_dir, path)
+    if found is None:
+        return None
+    text, start, end = found
+    begin = 0
+    for m in _SENTENCE_END.finditer(text, 0, start):
+        begin = m.end()
+    stop = len(text)
+    for m in _SENTENCE_END.finditer(text, start):
+        if m.end() >= end:
+            stop = m.end()
+            break
+    return text[begin:stop].replace("\n", " ").strip()

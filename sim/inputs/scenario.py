@@ -16,8 +16,13 @@ A scenario is a YAML mapping::
         set: {minsk.unrest: 0.8}                         # registry or state-variable id -> number
         add: {moscow.subsidy_pct_gdp: -2}                # delta
         note: why
-        citations: [{doc: 004_57e9efcc513ef767.txt, quote: "..."}]
+        citations: [{doc: 004_57e9efcc513ef767.txt, quote: "..."}]   # a seed, or one of documents:
+    documents: {smith2024: sources/smith2024.txt}       # optional: your own UTF-8 texts, relative to this file
     questions: [what happens to alignment?]
+
+An event's citations name a seed document or one of the scenario's own ``documents:``; either way
+the quote must occur verbatim in it. An event without any citation is accepted with a
+:class:`ScenarioWarning` (the CLI prints it as one ``warning:`` line; the report marks it uncited).
 
 :func:`load_scenario` returns a validated, resolved :class:`Scenario` or raises
 :class:`sim.errors.ScenarioError` with the file, line and key of the first problem.
@@ -31,6 +36,7 @@ import math
 import numbers
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -38,13 +44,21 @@ from typing import Any, Mapping, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.inputs.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml, show
-from sim.inputs.registry import Citation, Registry, find_quote, format_number, load_registry, load_sources
+from sim.inputs.registry import (Citation, Registry, find_quote, format_number, load_registry, load_sources,
+                                 quote_sentence)
 from sim.common.variables import STATE_VARIABLES
 
 NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
 MAX_YEAR = 2100
 MAX_REPLICATES = 100_000
 REQUIRED = ("name", "title", "description", "start_year", "end_year", "replicates", "seed")
+DOCUMENT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+DOCUMENT_SUFFIXES = (".txt", ".md")
+MAX_DOCUMENT_BYTES = 1_000_000  # a student's source: an article or a chapter, not a library
+
+
+class ScenarioWarning(UserWarning):
+    """Accepted but worth saying (an event without a citation); ``str()`` is one line like an error's."""
 
 
 # --------------------------------------------------------------------------- file schema
@@ -80,6 +94,7 @@ class _ScenarioIn(_Strict):
     seed: Optional[int] = None
     parameters: dict[str, float] = {}
     events: list[_EventIn] = []
+    documents: dict[str, str] = {}
     questions: Optional[list[str]] = None
 
 
@@ -117,7 +132,8 @@ class Scenario:
     """A validated scenario with its ``base:`` chain resolved.
 
     ``parameters`` holds only the overrides of registry values; ``bases`` lists the
-    base files, nearest first; ``registry_path`` is the registry it was checked against.
+    base files, nearest first; ``registry_path`` is the registry it was checked against;
+    ``documents`` maps the short names of the scenario's own source texts to their files.
     """
 
     name: str
@@ -133,6 +149,7 @@ class Scenario:
     path: Path
     bases: tuple[Path, ...] = ()
     registry_path: Path | None = field(default=None, compare=False, repr=False)
+    documents: dict[str, Path] = field(default_factory=dict)
 
     @property
     def years(self) -> range:
@@ -183,6 +200,17 @@ class Scenario:
             if not self.start_year <= event.year <= self.end_year:
                 raise fail(f"events[{i}].year", _outside_years(event.year, self.start_year, self.end_year))
 
+    def _event_dict(self, event: Event) -> dict[str, Any]:
+        """An event for the manifest, each citation with the sentence it stands in (so that readers of the run
+        folder, such as the report, need neither the seeds nor the scenario's own documents)."""
+        data = event.to_dict()
+        for cited, citation in zip(data["citations"], event.citations):
+            path = self.documents.get(citation.doc)
+            cited["sentence"] = quote_sentence(citation, path=path) if path is not None else quote_sentence(citation)
+            if path is not None:
+                cited["document"] = str(path)
+        return data
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as JSON-able data, for run manifests."""
         return {
@@ -190,8 +218,9 @@ class Scenario:
             "start_year": self.start_year, "end_year": self.end_year,
             "replicates": self.replicates, "seed": self.seed,
             "parameters": dict(self.parameters),
-            "events": [e.to_dict() for e in self.events],
+            "events": [self._event_dict(e) for e in self.events],
             "questions": list(self.questions),
+            "documents": {name: str(path) for name, path in self.documents.items()},
             "path": str(self.path), "bases": [str(b) for b in self.bases],
             "registry": str(self.registry_path) if self.registry_path else None,
         }
@@ -267,15 +296,53 @@ def _event_problem(op: str, vid: str, value: Any, registry: Registry) -> str | N
     return f"{format_number(value)} is not allowed; allowed: {allowed}" if allowed else None
 
 
-def _citation_problem(doc: str, quote: str) -> tuple[str, str] | None:
-    """(key, what is wrong) for an event citation, or None."""
+def _citation_problem(doc: str, quote: str, documents: Mapping[str, Path] | None = None) -> tuple[str, str] | None:
+    """(key, what is wrong) for an event citation of a seed or of one of the scenario's ``documents``, or None."""
+    documents = documents or {}
+    if doc in documents:
+        if find_quote(Citation(doc, quote), path=documents[doc]) is None:
+            return "quote", f"quote not found in {doc} ({documents[doc].name}); quote the document verbatim"
+        return None
     sources = load_sources()
     if doc not in sources:
-        return "doc", (f"unknown document '{doc}'{did_you_mean(doc, sources)}; allowed: the files listed in "
-                       f"seeds/sources.yaml ({', '.join(sources)})")
+        known = [*sources, *documents]
+        own = f" or the scenario's documents ({', '.join(documents)})" if documents else " or a document declared under documents:"
+        return "doc", (f"unknown document '{doc}'{did_you_mean(doc, known)}; allowed: the files listed in "
+                       f"seeds/sources.yaml ({', '.join(sources)}){own}")
     if find_quote(Citation(doc, quote)) is None:
         return "quote", f"quote not found in {doc}; quote the document verbatim"
     return None
+
+
+def _document_problem(name: str, given: str, folder: Path) -> tuple[str | None, Path | None]:
+    """(what is wrong, resolved path) for one ``documents:`` entry: a UTF-8 text file relative to the scenario."""
+    if not DOCUMENT_NAME.fullmatch(name):
+        return (f"'{name}' is not allowed as a document name; allowed: lowercase letters, digits, '_' and '-', "
+                "at most 64 (e.g. smith2024)"), None
+    if name in load_sources():
+        return f"'{name}' is the name of a seed document; choose another short name", None
+    path = Path(given)
+    if path.is_absolute():
+        return f"'{given}' is an absolute path; allowed: a path relative to the scenario file", None
+    if path.suffix.lower() not in DOCUMENT_SUFFIXES:
+        return f"'{given}' is not a text file; allowed: files ending in {' or '.join(DOCUMENT_SUFFIXES)}", None
+    full = folder / path
+    try:
+        if not full.is_file():
+            return f"'{given}' not found (looked for {full})", None
+        size = full.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            return f"'{given}' holds {size:,} bytes; allowed: at most {MAX_DOCUMENT_BYTES:,}", None
+        data = full.read_bytes()
+    except OSError as err:
+        return f"'{given}' cannot be read: {err.strerror or err}", None
+    if b"\0" in data:
+        return f"'{given}' holds NUL bytes; allowed: a UTF-8 text file", None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return f"'{given}' is not UTF-8 text (byte {err.start}); save it as UTF-8", None
+    return None, full.resolve()
 
 
 def parse_set(text: str, registry: Registry | None = None) -> tuple[str, float]:
@@ -311,7 +378,8 @@ def scenario_from_dict(data: Mapping[str, Any], registry: Registry | None = None
             parameters={str(k): float(v) for k, v in data.get("parameters", {}).items()},
             events=tuple(sorted(events, key=lambda e: e.year)), questions=tuple(data.get("questions", [])),
             path=Path(data.get("path") or label), bases=tuple(Path(b) for b in data.get("bases", [])),
-            registry_path=registry.path)
+            registry_path=registry.path,
+            documents={str(k): Path(str(v)) for k, v in (data.get("documents") or {}).items()})
     except (KeyError, TypeError, ValueError) as err:
         raise ScenarioError(label, f"not a valid resolved scenario: {err!r}") from None
     scenario._check(registry, changed={key: getattr(scenario, key) for key in REQUIRED})
@@ -334,6 +402,7 @@ class _Layer:
     doc: YamlDoc
     spec: _ScenarioIn
     path: Path
+    documents: dict[str, Path] = field(default_factory=dict)  # this file's and its bases', resolved
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
@@ -386,6 +455,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
         path=Path(path),
         bases=tuple(layer.path for layer in reversed(layers[:-1])),
         registry_path=registry.path,
+        documents=dict(leaf.documents),
     )
 
 
@@ -399,11 +469,23 @@ def _read_chain(path: Path, label: str, registry: Registry, stack: tuple[Path, .
         spec = _ScenarioIn.model_validate(doc.data)
     except ValidationError as err:
         raise from_validation_error(doc, err, allowed_keys=_ALLOWED_KEYS) from None
-    _check_file(doc, spec, registry)
-    layer = _Layer(doc, spec, path)
     if spec.base is None:
-        return [layer]
+        bases: list[_Layer] = []
+    else:
+        bases = _read_bases(doc, spec, path, label, registry, stack)
+    documents = dict(bases[-1].documents) if bases else {}
+    for name, given in spec.documents.items():
+        problem, resolved = _document_problem(name, given, path.parent)
+        if problem:
+            raise doc.error(("documents", name), problem)
+        documents[name] = resolved
+    _check_file(doc, spec, registry, documents)
+    return [*bases, _Layer(doc, spec, path, documents)]
 
+
+def _read_bases(doc: YamlDoc, spec: _ScenarioIn, path: Path, label: str, registry: Registry,
+                stack: tuple[Path, ...]) -> list[_Layer]:
+    """The layers of the ``base:`` of ``path``, root base first."""
     base_path = path.parent / spec.base
     base_label = os.path.normpath(os.path.join(os.path.dirname(label), spec.base))
     here = path.resolve()
@@ -416,11 +498,12 @@ def _read_chain(path: Path, label: str, registry: Registry, stack: tuple[Path, .
         raise doc.error(("base",), f"base files form a cycle: {' -> '.join(cycle[start:])}")
     if not base_path.is_file():
         raise doc.error(("base",), f"base file '{spec.base}' not found (looked for {base_label})")
-    return [*_read_chain(base_path, base_label, registry, (*stack, here)), layer]
+    return _read_chain(base_path, base_label, registry, (*stack, here))
 
 
-def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry) -> None:
-    """Check one file's values against the registry, the state variables and the allowed ranges."""
+def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry, documents: Mapping[str, Path]) -> None:
+    """Check one file's values against the registry, the state variables and the allowed ranges; its citations
+    against the seeds and ``documents``; warn of events that cite nothing."""
     base_year = registry.base_year()
     for key in REQUIRED:
         value = getattr(spec, key)
@@ -444,6 +527,10 @@ def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry) -> None:
                 if problem:
                     raise doc.error(("events", i, op, vid), problem)
         for j, c in enumerate(event.citations):
-            problem = _citation_problem(c.doc, c.quote)
+            problem = _citation_problem(c.doc, c.quote, documents)
             if problem:
                 raise doc.error(("events", i, "citations", j, problem[0]), problem[1])
+        if not event.citations:
+            where = doc.error(("events", i), "cites no source; it is accepted, and the report marks it uncited "
+                                             "(add citations: [{doc: ..., quote: ...}] from a seed or your documents:)")
+            warnings.warn(ScenarioWarning(str(where)), stacklevel=2)

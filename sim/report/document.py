@@ -209,6 +209,7 @@ blockquote { margin: 8px 0; padding: 6px 14px; background: var(--soft); border-l
              font-style: italic; }
 blockquote mark { background: #fff1a8; font-style: italic; }
 .cite { font-size: 14px; color: var(--muted); margin: 2px 0 10px; }
+.uncited { font-size: 14px; margin: 6px 0 10px; padding: 4px 10px; border-left: 3px solid #d55e00; }
 .changes { margin: 4px 0; }
 .after { font-size: 15px; color: var(--muted); }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin: 18px 0;
@@ -508,6 +509,20 @@ def _registry(result):
             return None
 
 
+def _event_citation(citation: dict[str, Any], sources, documents: dict[str, str]) -> str:
+    """A scenario event's citation: the sentence it stands in (recorded in the manifest) with the quote marked,
+    and its source, a seed or one of the scenario's own documents."""
+    doc, quote = str(citation.get("doc", "")), str(citation.get("quote", ""))
+    sentence = citation.get("sentence")
+    text = _marked(sentence, quote) if isinstance(sentence, str) and sentence else e(quote)
+    if doc in documents:
+        source = (f"<strong>{e(doc)}</strong>, the scenario's own document "
+                  f'<span class="unit">({e(Path(str(documents[doc])).name)})</span>')
+    else:
+        source = _source_line(doc, sources)
+    return f'<blockquote>&ldquo;{text}&rdquo;</blockquote><p class="cite">{source}</p>'
+
+
 def _source_line(doc: str, sources) -> str:
     source = sources.get(doc)
     if source is None:
@@ -569,6 +584,7 @@ def _events_section(result, anchor: str, level: int = 2) -> str:
     out.append("<p>What the scenario imposes, year by year, with the passages of the source documents it rests "
                "on. Everything else comes from the agents' own choices.</p>")
     registry, sources = _registry(result), load_sources()
+    documents = (result.scenario or {}).get("documents") or {}
     for event in events:
         year = int(event.get("year", 0))
         note = str(event.get("note") or "scenario event")
@@ -576,11 +592,10 @@ def _events_section(result, anchor: str, level: int = 2) -> str:
         for operation in ("set", "add"):
             for pid, value in (event.get(operation) or {}).items():
                 changes.append(f"<li>{_change_text(pid, operation, float(value), year, registry)}</li>")
-        cites = []
-        for citation in event.get("citations") or []:
-            doc, quote = str(citation.get("doc", "")), str(citation.get("quote", ""))
-            cites.append(f"<blockquote>&ldquo;{e(quote)}&rdquo;</blockquote>"
-                         f'<p class="cite">{_source_line(doc, sources)}</p>')
+        cites = [_event_citation(citation, sources, documents) for citation in event.get("citations") or []]
+        if not cites:
+            cites.append('<p class="uncited"><strong>uncited</strong>: the scenario gives no source for this event; '
+                         'read it as the scenario author\'s own assumption.</p>')
         after = _after_text(result, year)
         out.append(f'<div class="event"><span class="year">{year}</span> &middot; {e(note)}'
                    f'<ul class="changes">{"".join(changes)}</ul>{"".join(cites)}'
@@ -633,8 +648,7 @@ def _parameters_section(result, anchor: str, level: int = 2) -> str:
             if pid not in (event.get("set") or {}) and pid not in (event.get("add") or {}):
                 continue
             for citation in event.get("citations") or []:
-                evidence.append(f"<blockquote>&ldquo;{e(citation.get('quote', ''))}&rdquo;</blockquote>"
-                                f'<p class="cite">{_source_line(str(citation.get("doc", "")), sources)}</p>')
+                evidence.append(_event_citation(citation, sources, (result.scenario or {}).get("documents") or {}))
         if evidence:
             evidence.insert(0, f'<p class="note">The change in {int(min(c["year"] for c in entry["events"]))} '
                                f'rests on:</p>')
