@@ -403,6 +403,7 @@ class _Layer:
     spec: _ScenarioIn
     path: Path
     documents: dict[str, Path] = field(default_factory=dict)  # this file's and its bases', resolved
+    notes: list[str] = field(default_factory=list)  # warnings, given once the whole chain has loaded
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
@@ -446,6 +447,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
         parameters[str(pid)] = float(value)
 
     ordered = sorted((e for _, _, e in events), key=lambda e: e.year)
+    for layer in layers:
+        for note in layer.notes:
+            warnings.warn(ScenarioWarning(note), stacklevel=2)
     return Scenario(
         **values,
         parameters={k: float(v) for k, v in parameters.items()},
@@ -479,8 +483,8 @@ def _read_chain(path: Path, label: str, registry: Registry, stack: tuple[Path, .
         if problem:
             raise doc.error(("documents", name), problem)
         documents[name] = resolved
-    _check_file(doc, spec, registry, documents)
-    return [*bases, _Layer(doc, spec, path, documents)]
+    notes = _check_file(doc, spec, registry, documents)
+    return [*bases, _Layer(doc, spec, path, documents, notes)]
 
 
 def _read_bases(doc: YamlDoc, spec: _ScenarioIn, path: Path, label: str, registry: Registry,
@@ -501,9 +505,11 @@ def _read_bases(doc: YamlDoc, spec: _ScenarioIn, path: Path, label: str, registr
     return _read_chain(base_path, base_label, registry, (*stack, here))
 
 
-def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry, documents: Mapping[str, Path]) -> None:
+def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry, documents: Mapping[str, Path]) -> list[str]:
     """Check one file's values against the registry, the state variables and the allowed ranges; its citations
-    against the seeds and ``documents``; warn of events that cite nothing."""
+    against the seeds and ``documents``. Returns the warnings (events that cite nothing), to be given only once
+    the whole scenario has loaded: bad input stays one line."""
+    notes: list[str] = []
     base_year = registry.base_year()
     for key in REQUIRED:
         value = getattr(spec, key)
@@ -533,4 +539,5 @@ def _check_file(doc: YamlDoc, spec: _ScenarioIn, registry: Registry, documents: 
         if not event.citations:
             where = doc.error(("events", i), "cites no source; it is accepted, and the report marks it uncited "
                                              "(add citations: [{doc: ..., quote: ...}] from a seed or your documents:)")
-            warnings.warn(ScenarioWarning(str(where)), stacklevel=2)
+            notes.append(str(where))
+    return notes
