@@ -50,7 +50,7 @@ parameters:
     unit: people
     low: 0
     high: 100
-    domain: [0, null]
+    domain: [0, 1000000]
     integer: true
     meaning: political prisoners at the end of 2015
     assumption: a test entry

@@ -79,7 +79,7 @@ def test_add_jolt_is_clipped_to_the_state_domain(tmp_path):
     path = write_scenario(tmp_path, """
 events:
   - year: 2016
-    add: {brussels.sanctions_level: 5}
+    add: {brussels.sanctions_level: 2}
     note: overshoot
 """)
     model = BalancingModel(load_scenario(path), replicates=50, seed=1).run()

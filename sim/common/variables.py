@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 INF = float("inf")
+# Finite bounds for jolts, within which the model is proven to stay finite (seeds/parameters.yaml header):
+MAX_PRISONERS = 10_000_000  # people: far inside 64-bit counts and numpy's binomial/Poisson limits
+MAX_OIL_PRICE = 500  # USD per barrel: the bound of the registry's oil prices
 
 
 @dataclass(frozen=True)
@@ -26,19 +29,21 @@ class StateVariable:
     meaning: str
 
     def domain_text(self) -> str:
-        if self.integer:
-            if self.high == INF:
-                return f"an integer >= {self.low:g}"
-            return f"an integer from {self.low:g} to {self.high:g}"
+        kind = "an integer" if self.integer else "a number"
         if self.high == INF:
-            return f"a number >= {self.low:g}"
-        return f"a number from {self.low:g} to {self.high:g}"
+            return f"{kind} >= {_number(self.low)}"
+        return f"{kind} from {_number(self.low)} to {_number(self.high)}"
 
     def check(self, value: float) -> str | None:
         """Return None when ``value`` is allowed, else what is allowed."""
         if not (self.low <= value <= self.high) or (self.integer and value != int(value)):
             return self.domain_text()
         return None
+
+
+def _number(x: float) -> str:
+    """``10000000`` rather than ``1e+07``, ``0.5`` rather than ``0.50``."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def _sv(id, low, high, unit, meaning, integer=False):
@@ -51,14 +56,14 @@ STATE_VARIABLES: dict[str, StateVariable] = {
         _sv("minsk.alignment", -1, 1, "index",
             "foreign-policy alignment: -1 full integration with Russia, 0 balanced, +1 full Western alignment"),
         _sv("minsk.repression", 0, 1, "index", "intensity of domestic repression"),
-        _sv("minsk.political_prisoners", 0, INF, "people", "political prisoners held", integer=True),
+        _sv("minsk.political_prisoners", 0, MAX_PRISONERS, "people", "political prisoners held", integer=True),
         _sv("minsk.unrest", 0, 1, "index", "street-level discontent with the regime"),
         _sv("minsk.legitimacy", 0, 1, "index", "popular acceptance of the regime, built on economic performance"),
         _sv("moscow.subsidy_pct_gdp", 0, 100, "% of Belarus GDP", "Russian energy subsidy and loans"),
         _sv("moscow.integration_pressure", 0, 1, "index", "Russian pressure for Union State integration and an air base"),
         _sv("brussels.sanctions_level", 0, 2, "level", "EU sanctions: 0 none, 1 targeted, 2 broad/sectoral", integer=True),
         _sv("brussels.eu_engagement", 0, 1, "index", "EU engagement: funding, cooperation talks, support for IMF lending"),
-        _sv("world.oil_price", 1, INF, "USD per barrel", "world oil price"),
+        _sv("world.oil_price", 1, MAX_OIL_PRICE, "USD per barrel", "world oil price"),
         _sv("world.russia_growth", -50, 50, "% per year", "Russia's real GDP growth"),
         _sv("world.ukraine_war", 0, 1, "0/1", "full-scale war in Ukraine involving Russia", integer=True),
         _sv("world.china_investment", 0, 100, "% of Belarus GDP per year", "Chinese investment inflow"),

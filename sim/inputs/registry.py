@@ -70,7 +70,7 @@ def format_number(x: float) -> str:
 
 @dataclass(frozen=True)
 class Parameter:
-    """One registry entry. ``domain_low``/``domain_high`` are +-inf when unbounded."""
+    """One registry entry. ``domain_low``/``domain_high`` bound what a scenario may set (finite in files)."""
 
     id: str
     value: float
@@ -221,7 +221,8 @@ class _ParameterIn(_Strict):
     unit: str
     low: float
     high: float
-    domain: list[Optional[float]] = Field(min_length=2, max_length=2)
+    # Finite on both sides: the model is proven safe on the domain box (tests/test_domains.py).
+    domain: list[float] = Field(min_length=2, max_length=2)
     integer: bool = False
     meaning: str
     citations: list[_CitationIn] = []
@@ -313,8 +314,7 @@ def _check_entry(doc: YamlDoc, at: tuple, e: _ParameterIn, sources: Mapping[str,
     if e.id in first_line:
         raise doc.error(at + ("id",), f"duplicate id '{e.id}' (first defined on line {first_line[e.id]})")
     first_line[e.id] = doc.line(at) or 0
-    lo = -INF if e.domain[0] is None else e.domain[0]
-    hi = INF if e.domain[1] is None else e.domain[1]
+    lo, hi = e.domain
     n = format_number
     if lo > hi:
         raise doc.error(at + ("domain",), f"domain [{n(lo)}, {n(hi)}] of '{e.id}' is empty; write [lowest, highest]")

@@ -199,6 +199,9 @@ class Scenario:
         for i, event in enumerate(self.events):
             if not self.start_year <= event.year <= self.end_year:
                 raise fail(f"events[{i}].year", _outside_years(event.year, self.start_year, self.end_year))
+        problem = parameter_path_problem(self.parameters, self.events, registry)
+        if problem:
+            raise fail(f"events[{problem[0]}].add.{problem[1]}", problem[2])
 
     def _event_dict(self, event: Event) -> dict[str, Any]:
         """An event for the manifest, each citation with the sentence it stands in (so that readers of the run
@@ -289,11 +292,50 @@ def _event_problem(op: str, vid: str, value: Any, registry: Registry) -> str | N
         close = registry.suggest(vid, extra=STATE_VARIABLES)
         return ("unknown parameter or state-variable id" + (f"; did you mean '{close}'?" if close else ""))
     problem = _number_problem(value)
-    if problem or op == "add":
+    if problem:
         return problem
     target = registry[vid] if vid in registry else STATE_VARIABLES[vid]
+    if op == "add":
+        # A parameter's sum is checked along the whole event path (parameter_path_problem); a state
+        # variable is clipped to its domain after each jolt, so a delta wider than the domain means nothing.
+        if vid in registry:
+            return None
+        width = target.high - target.low
+        if abs(value) > width or (target.integer and value != int(value)):
+            kind = "a whole number" if target.integer else "a number"
+            return (f"adding {format_number(value)} is not allowed; allowed: {kind} from "
+                    f"{format_number(-width)} to {format_number(width)} (the width of its domain, "
+                    f"{target.domain_text()})")
+        return None
     allowed = target.check(value)
     return f"{format_number(value)} is not allowed; allowed: {allowed}" if allowed else None
+
+
+def parameter_path_problem(parameters: Mapping[str, float], events, registry: Registry
+                           ) -> tuple[int, str, str] | None:
+    """(index of the event, id, what is wrong) for the first ``add:`` that takes a parameter out of its domain.
+
+    ``events`` in the order the model applies them (by year, then as listed); each event's
+    ``set`` comes before its ``add``, as in ``BalancingModel._apply_parameter_events``. The
+    value an ``add`` starts from is the scenario's (after ``--set``) or an earlier event's.
+    """
+    values = {**registry.defaults(), **parameters}
+    for index, event in enumerate(events):
+        for pid, value in event.set.items():
+            if pid in registry:
+                values[pid] = float(value)
+        for pid, delta in event.add.items():
+            if pid not in registry:
+                continue
+            before, after = values[pid], values[pid] + float(delta)
+            allowed = registry[pid].check(after)
+            if allowed:
+                n = format_number
+                return index, pid, (f"adding {n(delta)} to {n(before)} in {event.year} gives {n(after)}, which is "
+                                    f"not allowed; allowed: {allowed} (the sum of the scenario's value and every "
+                                    "change until then)")
+            values[pid] = after
+    return None
 
 
 def _citation_problem(doc: str, quote: str, documents: Mapping[str, Path] | None = None) -> tuple[str, str] | None:
@@ -382,13 +424,13 @@ def scenario_from_dict(data: Mapping[str, Any], registry: Registry | None = None
             documents={str(k): Path(str(v)) for k, v in (data.get("documents") or {}).items()})
     except (KeyError, TypeError, ValueError) as err:
         raise ScenarioError(label, f"not a valid resolved scenario: {err!r}") from None
-    scenario._check(registry, changed={key: getattr(scenario, key) for key in REQUIRED})
     for i, event in enumerate(scenario.events):
         for op in ("set", "add"):
             for vid, value in getattr(event, op).items():
                 problem = _event_problem(op, vid, value, registry)
                 if problem:
                     raise ScenarioError(label, problem, key=f"events[{i}].{op}.{vid}")
+    scenario._check(registry, changed={key: getattr(scenario, key) for key in REQUIRED})
     return scenario
 
 
@@ -446,7 +488,12 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
             raise ScenarioError(overrides_label, problem, key=str(pid))
         parameters[str(pid)] = float(value)
 
-    ordered = sorted((e for _, _, e in events), key=lambda e: e.year)
+    by_year = sorted(events, key=lambda entry: entry[2].year)  # stable: the model's order
+    problem = parameter_path_problem(parameters, [e for _, _, e in by_year], registry)
+    if problem:
+        layer, i, _ = by_year[problem[0]]
+        raise layer.doc.error(("events", i, "add", problem[1]), problem[2])
+    ordered = [e for _, _, e in by_year]
     for layer in layers:
         for note in layer.notes:
             warnings.warn(ScenarioWarning(note), stacklevel=2)

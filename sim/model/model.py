@@ -118,6 +118,21 @@ class BalancingModel(mesa.Model):
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """Advance every world by one year."""
+        try:
+            # Overflow shows as inf or NaN in the state, which _record refuses in one line; no numpy warnings.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._step()
+        except ValueError as err:  # numpy refusing a draw, e.g. a Poisson mean too large
+            raise self._unsafe(f"numpy refused a value ({err})") from None
+
+    def _unsafe(self, what: str) -> ScenarioError:
+        """The one-line refusal when parameters outside the proven domains make the state unusable."""
+        where = self.balancing_scenario.path if self.balancing_scenario is not None else "BalancingModel"
+        return ScenarioError(where, f"the model cannot go on in {self.year}: {what}; the parameter values lie "
+                                    "outside the domains the model is proven finite on (those of the shipped "
+                                    "seeds/parameters.yaml); nothing was recorded")
+
+    def _step(self) -> None:
         self.year += 1
         self._apply_parameter_events(self.year)
         self.world.update(self.year, self.streams)
@@ -218,6 +233,8 @@ class BalancingModel(mesa.Model):
         row = self.year - self.base_year
         self._current = self.observe()
         for name, values in self._current.items():
+            if not np.isfinite(values).all():  # never write NaN or infinity into a table
+                raise self._unsafe(f"{name} is not a finite number (NaN or infinite)")
             self.history[name][row] = values
         self.datacollector.collect(self)
         if self.year > self.base_year:
