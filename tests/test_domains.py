@@ -89,8 +89,8 @@ def _check_finite_and_bounded(model: BalancingModel) -> None:
 def test_the_model_stays_finite_over_the_whole_domain_box(choice, jolt_list, seed):
     """Any point of the domain box, jolted anywhere in the state's domain, runs to 2100 without NaN.
 
-    Parameters are one value for all worlds of a run (per-world parameter values do not exist yet);
-    the worlds differ in their random draws, 40 of them per run.
+    Here one value for all 40 worlds of a run (the worlds differ in their draws); the next test varies
+    the parameters world by world.
     """
     params = {p.id: _value(p, corner, u) for p, (corner, u) in zip(PARAMETERS, choice)}
     scenario = load_scenario(_baseline(), overrides=params).replace(
@@ -210,3 +210,26 @@ def test_non_finite_state_is_refused_in_one_line_not_written(tmp_path):
     assert "the model cannot go on in 2016" in str(caught.value)
     assert "is not a finite number" in str(caught.value)
     assert np.isfinite(model.history["unrest"][:1]).all()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32))
+def test_the_model_stays_finite_with_parameters_varying_world_by_world(seed):
+    """Per-world parameters (sweep points as one ensemble): 48 points, each its own corner of the box."""
+    from sim.inputs.runspec import STRUCTURAL, RunSpec
+
+    rng = np.random.default_rng(seed)
+    names = [p.id for p in PARAMETERS if p.id not in STRUCTURAL]
+    points = 48
+    corner = rng.integers(0, 4, size=(points, len(names)))
+    values = np.empty((points, len(names)))
+    for j, pid in enumerate(names):
+        p = REGISTRY[pid]
+        inside = p.domain_low + rng.random(points) * (p.domain_high - p.domain_low)
+        column = np.choose(corner[:, j], [np.full(points, p.domain_low), np.full(points, p.domain_high),
+                                          np.full(points, p.value), inside])
+        values[:, j] = np.round(column) if p.integer else column
+    scenario = load_scenario(_baseline()).replace(end_year=HORIZON)
+    seeds = [np.random.SeedSequence(seed, spawn_key=(i,)) for i in range(points)]
+    model = BalancingModel(RunSpec.for_points(scenario, REGISTRY, names, values, seeds, 3, HORIZON)).run()
+    _check_finite_and_bounded(model)
