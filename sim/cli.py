@@ -22,6 +22,7 @@ import click
 
 from sim.inputs.errors import ScenarioError
 from sim.inputs.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
+from sim.inputs.resources import scenario_path, shipped_scenarios
 from sim.inputs.scenario import load_scenario, parse_set
 from sim.inputs.runspec import UNCERTAINTY_MODES
 
@@ -150,11 +151,25 @@ def _mark(sentence: str, quote: str) -> str:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def scenarios(ctx: click.Context) -> None:
+    """List the shipped scenarios: the name to give sim run, the years, the title."""
+    registry = registry_from(ctx)
+    rows = []
+    for name, path in shipped_scenarios().items():
+        s = load_scenario(path, registry=registry)
+        rows.append((name, f"{s.start_year}-{s.end_year}", s.title))
+    width = max(len(name) for name, _, _ in rows)
+    for name, years, title in rows:
+        click.echo(f"{name:<{width}}  {years}  {title}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="SCENARIO...", type=click.Path(path_type=Path))
 @SET_OPTION
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[Path, ...], overrides: dict[str, float]) -> None:
-    """Check scenario files; print one line per file. Exit status 2 if any is bad."""
+    """Check scenarios (files, or names of shipped ones); print one line per scenario. Exit status 2 if any is bad."""
     registry = registry_from(ctx)
     failed = False
     for file in files:
@@ -178,7 +193,7 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
 
 
 @cli.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(path_type=Path))
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--replicates", type=int, default=None, help="Number of worlds (default: the scenario's).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
 @click.option("--end-year", type=int, default=None, help="Last simulated year (default: the scenario's).")
@@ -198,7 +213,10 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
 def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: int | None,
         end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool,
         summary_only: bool, with_report: bool = False, parameter_uncertainty: str = "chance") -> None:
-    """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots)."""
+    """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots).
+
+    SCENARIO is a YAML file, or the name of a shipped scenario (see sim scenarios), e.g. sanctions_lifted.
+    """
     from sim import api
     from sim.outputs.results import check_writable, run_id
 
@@ -273,7 +291,8 @@ def _short(value: float) -> str:
 @click.pass_context
 def compare(ctx: click.Context, inputs: tuple[Path, ...], out: Path | None, years: str | None,
             replicates: int | None) -> None:
-    """Compare scenarios (YAML files, run first) or existing run folders: overlay plots and a difference table."""
+    """Compare scenarios (YAML files or shipped names, run first) or existing run folders: overlay plots and a
+    difference table."""
     from sim import api
 
     if len(inputs) < 2:
@@ -389,7 +408,7 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
 
 
 @cli.command()
-@click.argument("scenario_file", metavar="[SCENARIO.yaml]", required=False, type=click.Path(path_type=Path))
+@click.argument("scenario_file", metavar="[SCENARIO]", required=False, type=click.Path(path_type=Path))
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -398,7 +417,7 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
 def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> None:
     """Open the interactive web app (Mesa's SolaraViz): sliders, step or play the years, plots, decision trace.
 
-    Without SCENARIO.yaml the page offers every scenario in the project's scenarios/ folder.
+    Without SCENARIO (a file, or a shipped scenario's name) the page offers every shipped scenario.
     """
     from sim import ui as web
 
@@ -407,6 +426,7 @@ def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> 
         click.echo(f"error: {web.INSTALL_HINT}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
     if scenario_file is not None:
+        scenario_file = scenario_path(scenario_file)
         load_scenario(scenario_file, registry=registry_from(ctx))  # bad input: one line, exit 2
     web.serve(scenario_file, host=host, port=port, registry_path=ctx.find_root().obj.get("registry_path"),
               echo=click.echo)
@@ -429,7 +449,7 @@ def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str,
 
 
 @cli.command()
-@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(path_type=Path))
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--vary", multiple=True, metavar="ID=LOW:HIGH:N", callback=_parse_varies,
               help="Grid: N evenly spaced values of a parameter (or ID=V1,V2,...); repeat for a full factorial.")
 @click.option("--sample", type=click.Choice(["lhs", "sobol", "morris"]), default=None,

@@ -44,6 +44,7 @@ from typing import Any, Mapping, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.inputs.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml, show
+from sim.inputs.resources import scenario_path
 from sim.inputs.registry import (Citation, Registry, find_quote, format_number, load_registry, load_sources,
                                  quote_sentence)
 from sim.common.variables import STATE_VARIABLES
@@ -450,9 +451,13 @@ class _Layer:
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
                   registry: Registry | None = None, *, overrides_label: str = "overrides") -> Scenario:
-    """Load, merge (``base:``) and validate a scenario; ``overrides`` maps parameter ids to values."""
+    """Load, merge (``base:``) and validate a scenario; ``overrides`` maps parameter ids to values.
+
+    ``path`` is a scenario file, or the bare name of a shipped scenario (``"sanctions_lifted"``).
+    """
+    path = scenario_path(path)
     registry = registry or load_registry()
-    layers = _read_chain(Path(path), str(path), registry, ())
+    layers = _read_chain(path, str(path), registry, ())
     leaf = layers[-1]
 
     values: dict[str, Any] = {}
