@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from sim.inputs.errors import ScenarioError
+from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.inputs.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
 from sim.inputs.resources import scenario_path, shipped_scenarios
 from sim.inputs.scenario import load_scenario, parse_set
@@ -119,9 +119,7 @@ def cite(ctx: click.Context, parameter_id: str) -> None:
     """Show a parameter and the sentences of the sources it rests on."""
     registry = registry_from(ctx)
     if parameter_id not in registry:
-        close = registry.suggest(parameter_id)
-        hint = f"; did you mean '{close}'?" if close else ""
-        raise ScenarioError("sim cite", f"unknown parameter id{hint}", key=parameter_id)
+        raise ScenarioError("sim cite", "unknown parameter id" + did_you_mean(parameter_id, registry), key=parameter_id)
     p = registry[parameter_id]
     sources = load_sources()
     click.echo(f"{p.id} = {p.value_text()} {p.unit}")
@@ -218,12 +216,14 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     SCENARIO is a YAML file, or the name of a shipped scenario (see sim scenarios), e.g. sanctions_lifted.
     """
     from sim import api
-    from sim.outputs.results import check_writable, run_id
+    from sim.outputs import paths
+    from sim.outputs.atomic import check_writable
+    from sim.outputs.results import run_id
 
     scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
     changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if v is not None}
     scenario = scenario.replace(**changes) if changes else scenario
-    folder = check_writable(out or Path("results") / scenario.name / run_id(scenario.seed))
+    folder = check_writable(out or paths.run_folder(scenario.name, run_id(scenario.seed)))
     try:
         years = max(scenario.end_year - scenario.start_year, 1)
         with _progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
@@ -238,7 +238,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     click.echo(f"\nrun folder: {folder}")
     if with_report:
         try:
-            _write_report([result], folder / "report.html", [folder])
+            _write_report([result], paths.report_file([result.name], [folder]), [folder])
         except KeyboardInterrupt:
             click.echo(f"interrupted: the run folder {folder} is complete; its report was not written "
                        f"(write it with: sim report {folder})", err=True)
@@ -384,7 +384,7 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
               budget: int | None, method: str, observed: Path | None, out: Path | None) -> None:
     """Fit ASSUMPTION parameters to the seeds' observations; write a registry diff to review (never applied)."""
     from sim.evidence import calibrate as calibration
-    from sim.outputs.results import check_writable
+    from sim.outputs.atomic import check_writable
 
     if out is not None:
         check_writable(out)  # before a fit that takes a minute
@@ -597,17 +597,12 @@ def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, repli
                    "results/reports/<names>-<time>.html for several).")
 def report(folders: tuple[Path, ...], out: Path | None) -> None:
     """Write one self-contained HTML report of one or more runs, for a class (figures embedded, no network)."""
-    from datetime import datetime
-
+    from sim.outputs import paths
     from sim.outputs.results import Result
 
     results = [Result.load(folder) for folder in folders]
     if out is None:
-        if len(results) == 1:
-            out = folders[0] / "report.html"
-        else:
-            names = "-vs-".join(r.name for r in results)
-            out = Path("results") / "reports" / f"{names}-{datetime.now():%Y%m%d-%H%M%S}.html"
+        out = paths.report_file([r.name for r in results], list(folders))
     _write_report(results, out, list(folders))
 
 

@@ -40,11 +40,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from sim.inputs.errors import ScenarioError
+from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.evidence.hindcast import DEFAULT_OBSERVED, DEFAULT_SCENARIO, Observation, crps, display_path, hindcast_table, \
     load_observations, quantity_values
 from sim.inputs.registry import Parameter, Registry, format_number, load_registry
-from sim.outputs.results import atomic_folder
+from sim.outputs import paths
+from sim.outputs.atomic import atomic_folder
 
 DEFAULT_PARAMETERS = (
     "economy.potential_growth",       # growth in 2016 (the 0.3% projection)
@@ -85,9 +86,7 @@ def check_parameters(registry: Registry, ids: Sequence[str]) -> list[str]:
     out: list[str] = []
     for pid in ids:
         if pid not in registry:
-            hint = registry.suggest(pid)
-            raise ScenarioError("--params", "unknown parameter id" + (f"; did you mean '{hint}'?" if hint else ""),
-                                key=pid)
+            raise ScenarioError("--params", "unknown parameter id" + did_you_mean(pid, registry), key=pid)
         p = registry[pid]
         if not p.assumption and not cited_range(p):
             raise ScenarioError("--params", f"is cited (value {p.value_text()} from the seeds) and its range "
@@ -256,7 +255,7 @@ class Calibration:
 
     def save(self, folder: str | Path | None = None) -> Path:
         """Write ``registry.diff``, ``report.txt`` and ``report.json`` atomically; return the folder."""
-        folder = Path(folder) if folder else Path("results") / "calibration" / datetime.now().strftime("%Y%m%d-%H%M%S")
+        folder = Path(folder) if folder else paths.calibration_folder()
         with atomic_folder(folder) as staging:
             (staging / "registry.diff").write_text(self.diff, encoding="utf-8")
             (staging / "report.txt").write_text(self.text() + "\n", encoding="utf-8")

@@ -22,13 +22,15 @@ import numpy as np
 import pandas as pd
 
 from sim.inputs.errors import ScenarioError
+from sim.outputs import paths
+from sim.outputs.atomic import write_text
 from sim.evidence.hindcast import Hindcast, display_path, format_scores, model_text, observed_text, where_text
 from sim.inputs.registry import format_number, load_registry, load_sources
 from sim.inputs.resources import SCENARIOS_DIR
 
-DEFAULT_REPORT = Path("docs") / "validation.md"  # relative to the working directory: the checkout
-CALIBRATION_DIR = Path("results") / "calibration"
-SENSITIVITY_DIR = Path("results") / "sensitivity"
+DEFAULT_REPORT = paths.VALIDATION_REPORT
+CALIBRATION_DIR = paths.CALIBRATIONS
+SENSITIVITY_DIR = paths.SENSITIVITY
 PATTERN_REPLICATES = 1000
 PATTERN_SEED = 7
 ID_COLUMNS = ("parameter", "id", "param", "name", "names")
@@ -197,7 +199,7 @@ def load_sensitivity(path: str | Path | None = None, top: int = 10) -> tuple[pd.
     """The most influential parameters from a sensitivity table (given, or the newest CSV under
     results/sensitivity/ with a parameter column and an index column); largest index first."""
     candidates = [Path(path)] if path is not None else \
-        [*SENSITIVITY_DIR.glob("**/*.csv"), *Path("results").glob("*/sweep-*/indices.csv")]
+        paths.sweep_sensitivity_tables()
     if path is None:
         candidates = sorted(candidates, key=lambda p: p.stat().st_mtime, reverse=True)
     for candidate in candidates:
@@ -575,8 +577,4 @@ def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibrat
         proposal = (rerun, pattern_checks(pattern_replicates, pattern_seed, overrides=changes, registry=registry))
     text = build_report(hindcast, checks, fit, sensitivity_table,
                         command, pattern_replicates, pattern_seed, proposal)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, text, key="--report-path")

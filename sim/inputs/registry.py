@@ -10,7 +10,6 @@ This module knows nothing of Mesa.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import numbers
@@ -22,7 +21,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.inputs.errors import YamlDoc, did_you_mean, from_validation_error, read_yaml
+from sim.inputs.errors import YamlDoc, closest, did_you_mean, from_validation_error, read_yaml
 from sim.inputs.resources import SEEDS_DIR
 
 DEFAULT_REGISTRY = SEEDS_DIR / "parameters.yaml"
@@ -194,8 +193,7 @@ class Registry(Mapping[str, Parameter]):
 
     def suggest(self, id: str, extra: Iterable[str] = ()) -> str | None:
         """The closest known id (also among ``extra``), or None."""
-        close = difflib.get_close_matches(id, [*self._parameters, *extra], n=1, cutoff=0.6)
-        return close[0] if close else None
+        return closest(id, [*self._parameters, *extra])
 
     def base_year(self) -> int:
         """The model's first year: ``model.base_year`` if registered, else 2015."""

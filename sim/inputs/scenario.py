@@ -278,8 +278,7 @@ def parameter_problem(pid: str, value: Any, registry: Registry) -> str | None:
         if pid in STATE_VARIABLES:
             return ("is a state variable, not a parameter; jolt it with an event "
                     "(events: - {year: ..., set: {" + pid + ": ...}})")
-        close = registry.suggest(pid)
-        return "unknown parameter id" + (f"; did you mean '{close}'?" if close else "")
+        return "unknown parameter id" + did_you_mean(pid, registry)
     problem = _number_problem(value)
     if problem:
         return problem
@@ -290,8 +289,7 @@ def parameter_problem(pid: str, value: Any, registry: Registry) -> str | None:
 def _event_problem(op: str, vid: str, value: Any, registry: Registry) -> str | None:
     """What is wrong with an event's ``set``/``add`` of ``vid`` to ``value``, or None."""
     if vid not in registry and vid not in STATE_VARIABLES:
-        close = registry.suggest(vid, extra=STATE_VARIABLES)
-        return ("unknown parameter or state-variable id" + (f"; did you mean '{close}'?" if close else ""))
+        return "unknown parameter or state-variable id" + did_you_mean(vid, [*registry, *STATE_VARIABLES])
     problem = _number_problem(value)
     if problem:
         return problem

@@ -11,21 +11,19 @@ these tables and nothing else; this module knows nothing of Mesa or plotting.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from sim.inputs.errors import ScenarioError
+from sim.outputs.atomic import atomic_folder, check_writable  # noqa: F401  (re-exported: callers use them)
 from sim.common.variables import OUTPUTS
 
 SCHEMA_VERSION = 1
@@ -262,42 +260,6 @@ def uncertainty_split(result: "Result", outputs, year: int | None = None) -> pd.
         rows.append([output, year, both.at[output, "p05"], both.at[output, "p95"], alone.at[output, "p05"],
                      alone.at[output, "p95"], share])
     return pd.DataFrame(rows, columns=columns)
-
-
-def check_writable(folder: str | Path) -> Path:
-    """Refuse, before any work, an output folder that exists or whose parent cannot be made."""
-    folder = Path(folder)
-    if folder.exists():
-        raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it")
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ScenarioError(str(folder), f"cannot create its parent folder: {err.strerror}", key="--out") from None
-    if not os.access(folder.parent, os.W_OK):
-        raise ScenarioError(str(folder), "cannot write in its parent folder (permission denied)", key="--out")
-    return folder
-
-
-@contextmanager
-def atomic_folder(folder: str | Path) -> Iterator[Path]:
-    """Yield a hidden staging sibling of ``folder``; rename it into place when the block ends.
-
-    On any error or interruption (Ctrl-C included) the staging folder is removed,
-    so ``folder`` appears complete or not at all. An existing ``folder`` is refused.
-    """
-    folder = check_writable(folder)
-    staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        try:
-            staging.mkdir()
-        except OSError as err:
-            raise ScenarioError(str(folder), f"cannot write here: {err.strerror}", key="--out") from None
-        yield staging
-        os.rename(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def _json_default(value: Any) -> Any:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +36,7 @@ from sim.outputs.compare import notes as compare_notes
 from sim.outputs.results import uncertainty_split
 from sim.inputs.runspec import UNCERTAINTY_LABELS
 from sim.inputs.errors import ScenarioError
+from sim.outputs.atomic import write_text
 from sim.explain.decisions import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
                          percent, state_periods, traced_replicates, typical_replicate)
 from sim.inputs.registry import load_registry, load_sources, quote_context, split_at_quote
@@ -77,23 +77,7 @@ def write_report(results: Sequence[Any], out: str | Path, folders: Sequence[str 
     out = Path(out)
     if out.exists() and (out.is_dir() or out.suffix.lower() not in (".html", ".htm")):
         raise ScenarioError(str(out), "exists and is not an HTML report; choose another --out", key="--out")
-    text = build_report(results, folders)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ScenarioError(str(out), f"cannot create its folder: {err.strerror}", key="--out") from None
-    handle, staging = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o666 & ~umask)
-        os.replace(staging, out)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-    return out
+    return write_text(out, build_report(results, folders))
 
 
 def build_report(results: Sequence[Any], folders: Sequence[str | Path | None] | None = None) -> str:

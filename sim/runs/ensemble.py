@@ -16,7 +16,6 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -29,7 +28,9 @@ from sim.inputs.errors import ScenarioError
 from sim.model.model import BalancingModel
 from sim.inputs.registry import load_registry
 from sim.inputs.runspec import RunSpec
-from sim.outputs.results import SCHEMA_VERSION, Result, atomic_folder, now, summarize_years
+from sim.outputs import paths
+from sim.outputs.atomic import atomic_folder
+from sim.outputs.results import SCHEMA_VERSION, Result, now, summarize_years
 from sim.common.variables import OUTPUTS
 from sim.inputs.scenario import Scenario, scenario_from_dict
 from sim.inputs.scenario import load_scenario as _load_scenario
@@ -244,8 +245,7 @@ class Comparison:
         """Write ``difference.csv``, ``notes.txt``, ``manifest.json`` and ``plots/`` atomically."""
         from sim.figures.runs import plot_compare  # a reader of result tables, imported only when drawing
 
-        names = "-vs-".join(r.name for r in self.results)
-        folder = Path(folder) if folder else Path("results") / "compare" / f"{names}-{datetime.now():%Y%m%d-%H%M%S}"
+        folder = Path(folder) if folder else paths.compare_folder([r.name for r in self.results])
         with atomic_folder(folder) as staging:
             self.table.to_csv(staging / "difference.csv", index=False, float_format="%.6g")
             (staging / "notes.txt").write_text("".join(f"{n}\n" for n in self.notes), encoding="utf-8")

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from sim.inputs.errors import ScenarioError
+from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.inputs.registry import Registry, format_number
 
 KINDS = ("grid", "lhs", "sobol", "morris")
@@ -141,9 +141,8 @@ def parse_vary(text: str, registry: Registry, source: str = "--vary") -> tuple[s
     if not sep or not pid or not raw:
         raise ScenarioError(source, f"'{text}' is not ID=LOW:HIGH:N or ID=V1,V2,...; {VARY_EXAMPLE}")
     if pid not in registry:
-        hint = registry.suggest(pid)
-        raise ScenarioError(source, "unknown parameter id" + (f"; did you mean '{hint}'?" if hint else "")
-                            + " (sim params lists them)", key=pid)
+        raise ScenarioError(source, "unknown parameter id" + did_you_mean(pid, registry) + " (sim params lists them)",
+                            key=pid)
     parameter = registry[pid]
     spaced = _RANGE.match(raw)
     if spaced:
@@ -245,8 +244,7 @@ def select_parameters(registry: Registry, spec: str | Sequence[str] | None = "al
                                     key=part)
             chosen.update(dict.fromkeys(usable))
         elif part not in registry:
-            hint = registry.suggest(part)
-            raise ScenarioError(source, "unknown parameter id" + (f"; did you mean '{hint}'?" if hint else "")
+            raise ScenarioError(source, "unknown parameter id" + did_you_mean(part, registry)
                                 + " (sim params lists them)", key=part)
         else:
             p = registry[part]

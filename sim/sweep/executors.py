@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import os
 import shutil
 import signal
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sim.inputs.errors import ScenarioError
+from sim.outputs.atomic import atomic_file, check_parent, staged_folder, write_text
 
 TARGET_TASK_WORK = 300_000  # replicate-years per task: about half a second on one core
 POINT_OVERHEAD_WORK = 6_000  # a point's fixed cost (model set-up), in replicate-years
@@ -263,19 +263,13 @@ class PartialFolder:
         if folder.path.exists():
             raise ScenarioError(str(folder.path), "an unfinished sweep is kept here; continue it with --resume, or "
                                                   "remove it (or choose another --out) to start over", key="--out")
-        folder.path.parent.mkdir(parents=True, exist_ok=True)
-        staging = folder.path.with_name(f".{folder.path.name}-{os.getpid()}")
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
+        check_parent(folder.path)
+        with staged_folder(folder.path) as staging:
             (staging / CHUNKS).mkdir(parents=True)
             (staging / SPEC_FILE).write_text(json.dumps({"spec": spec, "points": total,
                                                          "resume_command": resume_command}, indent=2),
                                              encoding="utf-8")
             design.to_parquet(staging / DESIGN_FILE, index=False)
-            os.rename(staging, folder.path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         folder.write_note(0, total, resume_command)
         return folder
 
@@ -318,9 +312,8 @@ class PartialFolder:
         """Write one finished chunk atomically (a temporary file renamed into place)."""
         first, last = int(table["point"].iloc[0]), int(table["point"].iloc[-1])
         target = self.path / CHUNKS / f"points-{first:08d}-{last:08d}.parquet"
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        table.to_parquet(temporary, index=False)
-        os.replace(temporary, target)
+        with atomic_file(target) as temporary:
+            table.to_parquet(temporary, index=False)
         return target
 
     def finished(self) -> pd.DataFrame | None:
@@ -347,16 +340,14 @@ class PartialFolder:
             resume_command = self._resume_command
         how = (f"    {resume_command}\n" if resume_command else
                "    the same command (or sim.sweep.run_sweep call) with --resume (resume=True)\n")
-        temporary = self.path / f".{NOTE_FILE}.tmp"
-        temporary.write_text(
+        write_text(
+            self.path / NOTE_FILE,
             "UNFINISHED SWEEP - not a result folder.\n\n"
             f"{done:,} of {total:,} points were finished when this was last written; they are kept in\n"
             f"{CHUNKS}/ (one Parquet file per chunk). Continue the sweep with:\n\n{how}\n"
             f"When every point is done, the complete folder {self.final.name}/ appears (atomically) next to\n"
             "this one and this folder is removed. The scenario and options must be the ones the sweep was\n"
-            f"started with ({SPEC_FILE} holds them; --resume checks).\n",
-            encoding="utf-8")
-        os.replace(temporary, self.path / NOTE_FILE)
+            f"started with ({SPEC_FILE} holds them; --resume checks).\n")
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

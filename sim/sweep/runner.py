@@ -41,12 +41,14 @@ import pandas as pd
 from sim.sweep import executors as executors
 from sim.sweep.designs import (DEFAULT_N, KINDS, Design, grid, latin_hypercube, make_design, morris, parse_vary,
                          select_parameters, sobol)
-from sim.inputs.errors import ScenarioError
+from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.sweep.executors import PartialFolder, SweepFailed, chunk, chunk_size, partial_path
 from sim.sweep.outcomes import Outcome, parse_outcome, parse_outcomes, statistic_columns, statistics
 from sim.inputs.registry import load_registry
 from sim.inputs.runspec import RunSpec
-from sim.outputs.results import SCHEMA_VERSION, atomic_folder, dependency_versions, now
+from sim.outputs import paths
+from sim.outputs.atomic import atomic_folder
+from sim.outputs.results import SCHEMA_VERSION, dependency_versions, now
 from sim.inputs.scenario import MAX_REPLICATES, Scenario, load_scenario
 from sim.sweep.sensitivity import analyze, index_columns
 from sim.sweep.sensitivity import top as top_indices
@@ -353,8 +355,7 @@ def _pm(value: float, conf: float, digits: int = 3) -> str:
 
 def default_out(scenario: Scenario, design: Design, when: datetime | None = None) -> Path:
     """``results/<scenario>/sweep-<kind>-<date>-<time>``."""
-    when = when or datetime.now()
-    return Path("results") / scenario.name / f"sweep-{design.kind}-{when:%Y%m%d-%H%M%S}"
+    return paths.sweep_folder(scenario.name, design.kind, when)
 
 
 def find_resumable(scenario: Scenario, design: Design, outcomes: Sequence[Outcome | str] | None = None,
@@ -575,9 +576,7 @@ def _checked_values(design: Design, registry) -> np.ndarray:
     values = design.values()
     for j, name in enumerate(design.names):
         if name not in registry:
-            hint = registry.suggest(name)
-            raise ScenarioError("design", "unknown parameter id" + (f"; did you mean '{hint}'?" if hint else ""),
-                                key=name)
+            raise ScenarioError("design", "unknown parameter id" + did_you_mean(name, registry), key=name)
         parameter = registry[name]
         for value in np.unique(values[:, j]):
             problem = parameter.check(float(value))

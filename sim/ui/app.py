@@ -33,7 +33,7 @@ with warnings.catch_warnings():  # Mesa 3.3's ComponentsView trips Solara's hook
     warnings.filterwarnings("ignore", message=r".*found despite early return", category=UserWarning)
     from mesa.visualization import Slider, SolaraViz
 
-from sim.inputs.errors import ScenarioError
+from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.model.model import BalancingModel
 from sim.inputs.registry import Parameter, Registry, Source, format_number, load_registry, load_sources
 from sim.inputs.resources import SCENARIOS_DIR
@@ -195,7 +195,8 @@ class BalancingAct(BalancingModel):
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, replicates: int = UI_REPLICATES,
                  scenario: Any = None, **kwargs: float):
         if scenario_name not in SCENARIOS:
-            raise ScenarioError("sim ui", f"unknown scenario; choose one of {', '.join(SCENARIOS)}", key="scenario")
+            raise ScenarioError("sim ui", f"unknown scenario{did_you_mean(scenario_name, SCENARIOS)}; choose one of "
+                                          f"{', '.join(SCENARIOS)}", key="scenario")
         chosen = SCENARIOS[scenario_name]
         self.ui_scenario_name = scenario_name
         self.ui_overrides = slider_overrides(kwargs, REGISTRY, STARTS)
