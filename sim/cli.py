@@ -20,6 +20,8 @@ from typing import Any
 
 import click
 
+from sim.common.formats import compact
+from sim.common.variables import OVERVIEW
 from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.inputs.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
 from sim.inputs.resources import scenario_path, shipped_scenarios
@@ -186,7 +188,6 @@ def validate(ctx: click.Context, files: tuple[Path, ...], overrides: dict[str, f
 # --------------------------------------------------------------------------- run and analysis commands
 # The lead adds `sim run` and further commands here, as @cli.command() functions.
 
-HEADLINE_OUTPUTS = ("alignment", "russia_trade_share", "sanctions_level", "subsidy_pct_gdp", "unrest", "gdp_growth")
 PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to need a progress bar
 
 
@@ -269,17 +270,13 @@ def _headline_table(result) -> str:
     header = (f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]; "
               f"{UNCERTAINTY_MODES[result.parameter_uncertainty]}")
     lines = [header, f"{'output':<22}" + "".join(f"{y:>24}" for y in shown)]
-    for output in HEADLINE_OUTPUTS:
+    for output in OVERVIEW:
         cells = []
         for year in shown:
             row = summary.loc[(output, year)]
-            cells.append(f"{_short(row.p50)} [{_short(row.p05)}, {_short(row.p95)}]")
+            cells.append(f"{compact(row.p50)} [{compact(row.p05)}, {compact(row.p95)}]")
         lines.append(f"{output:<22}" + "".join(f"{c:>24}" for c in cells))
     return "\n".join(lines)
-
-
-def _short(value: float) -> str:
-    return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
 
 
 @cli.command()

@@ -82,44 +82,73 @@ class Output:
     unit: str
     meaning: str
     kind: str = "continuous"  # "continuous", "level" (small integer scale) or "event" (0/1 in a year)
+    label: str = ""  # short title for table rows, figure panels and the web app
+
+    @property
+    def title(self) -> str:
+        """The short title: ``label``, or the name in words."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
 
 OUTPUTS: dict[str, Output] = {
     o.name: o
     for o in [
-        Output("alignment", "index -1..+1", "-1 full integration with Russia, 0 balanced, +1 full Western alignment"),
-        Output("russia_trade_share", "share 0-1", "Russia's share of Belarus's total foreign trade"),
-        Output("eu_trade_share", "share 0-1", "EU's share of Belarus's total foreign trade"),
-        Output("ukraine_trade_share", "share 0-1", "Ukraine's share of Belarus's total foreign trade"),
-        Output("china_trade_share", "share 0-1", "China's share of Belarus's total foreign trade"),
-        Output("other_trade_share", "share 0-1", "rest of the world's share of Belarus's total foreign trade"),
-        Output("energy_dependence", "share 0-1", "share of Belarus's energy products coming from Russia"),
-        Output("subsidy_pct_gdp", "% of GDP", "Russian energy subsidy and loans"),
-        Output("integration_pressure", "index 0-1", "Russian pressure for integration (Union State, air base)"),
-        Output("sanctions_level", "level 0/1/2", "EU sanctions: 0 none, 1 targeted, 2 broad/sectoral", "level"),
-        Output("eu_engagement", "index 0-1", "EU engagement: funding, cooperation talks, support for IMF lending"),
-        Output("repression", "index 0-1", "intensity of domestic repression"),
-        Output("political_prisoners", "people", "political prisoners held at year end"),
-        Output("prisoners_released", "people", "political prisoners released during the year"),
-        Output("unrest", "index 0-1", "street-level discontent with the regime"),
-        Output("legitimacy", "index 0-1", "popular acceptance of the regime"),
-        Output("regime_security", "index 0-1", "the regime's hold on power: legitimacy net of unrest, plus control"),
-        Output("crackdown", "0/1", "Minsk cracked down this year", "event"),
-        Output("gdp_growth", "% per year", "Belarus real GDP growth"),
-        Output("minsk_foreign_move", "-1/0/+1", "Minsk's foreign move: -1 lean East, 0 balance, +1 tilt West", "level"),
-        Output("minsk_domestic_move", "-1/0/+1", "Minsk's domestic move: -1 loosen, 0 hold, +1 crack down", "level"),
-        Output("moscow_subsidy_move", "-1/0/+1", "Moscow's subsidy move: -1 cut, 0 keep, +1 raise", "level"),
-        Output("moscow_pressure_move", "-1/0/+1", "Moscow's pressure move: -1 ease, 0 hold, +1 press", "level"),
-        Output("brussels_sanctions_move", "-1/0/+1", "Brussels's sanctions move: -1 ease, 0 keep, +1 tighten", "level"),
-        Output("brussels_engagement_move", "-1/0/+1", "Brussels's engagement move: -1 reduce, 0 hold, +1 expand", "level"),
-        Output("oil_price", "USD per barrel", "world oil price (exogenous driver)"),
-        Output("russia_growth", "% per year", "Russia's real GDP growth (exogenous driver)"),
-        Output("ukraine_war", "0/1", "full-scale war in Ukraine (exogenous driver)", "event"),
-        Output("china_investment", "% of GDP per year", "Chinese investment inflow (exogenous driver)"),
-        Output("election", "0/1", "presidential election year (exogenous driver)", "event"),
-        Output("maidan_effect", "index 0-1", "deterrent effect of Ukraine's turmoil on protest"),
+        Output("alignment", "index -1..+1", "-1 full integration with Russia, 0 balanced, +1 full Western alignment", label="Foreign-policy alignment"),
+        Output("russia_trade_share", "share 0-1", "Russia's share of Belarus's total foreign trade", label="Russia's share of trade"),
+        Output("eu_trade_share", "share 0-1", "EU's share of Belarus's total foreign trade", label="EU's share of trade"),
+        Output("ukraine_trade_share", "share 0-1", "Ukraine's share of Belarus's total foreign trade", label="Ukraine's share of trade"),
+        Output("china_trade_share", "share 0-1", "China's share of Belarus's total foreign trade", label="China's share of trade"),
+        Output("other_trade_share", "share 0-1", "rest of the world's share of Belarus's total foreign trade", label="Others' share of trade"),
+        Output("energy_dependence", "share 0-1", "share of Belarus's energy products coming from Russia", label="Energy from Russia"),
+        Output("subsidy_pct_gdp", "% of GDP", "Russian energy subsidy and loans", label="Russian subsidy and loans"),
+        Output("integration_pressure", "index 0-1", "Russian pressure for integration (Union State, air base)", label="Russian pressure for integration"),
+        Output("sanctions_level", "level 0/1/2", "EU sanctions: 0 none, 1 targeted, 2 broad/sectoral", "level", label="EU sanctions level"),
+        Output("eu_engagement", "index 0-1", "EU engagement: funding, cooperation talks, support for IMF lending", label="EU engagement"),
+        Output("repression", "index 0-1", "intensity of domestic repression", label="Repression in Belarus"),
+        Output("political_prisoners", "people", "political prisoners held at year end", label="Political prisoners held"),
+        Output("prisoners_released", "people", "political prisoners released during the year", label="Political prisoners released"),
+        Output("unrest", "index 0-1", "street-level discontent with the regime", label="Street unrest"),
+        Output("legitimacy", "index 0-1", "popular acceptance of the regime", label="Regime legitimacy"),
+        Output("regime_security", "index 0-1", "the regime's hold on power: legitimacy net of unrest, plus control", label="Regime security"),
+        Output("crackdown", "0/1", "Minsk cracked down this year", "event", label="Crackdown"),
+        Output("gdp_growth", "% per year", "Belarus real GDP growth", label="Belarus GDP growth"),
+        Output("minsk_foreign_move", "-1/0/+1", "Minsk's foreign move: -1 lean East, 0 balance, +1 tilt West", "level", label="Minsk's foreign move"),
+        Output("minsk_domestic_move", "-1/0/+1", "Minsk's domestic move: -1 loosen, 0 hold, +1 crack down", "level", label="Minsk's domestic move"),
+        Output("moscow_subsidy_move", "-1/0/+1", "Moscow's subsidy move: -1 cut, 0 keep, +1 raise", "level", label="Moscow's subsidy move"),
+        Output("moscow_pressure_move", "-1/0/+1", "Moscow's pressure move: -1 ease, 0 hold, +1 press", "level", label="Moscow's pressure move"),
+        Output("brussels_sanctions_move", "-1/0/+1", "Brussels's sanctions move: -1 ease, 0 keep, +1 tighten", "level", label="Brussels's sanctions move"),
+        Output("brussels_engagement_move", "-1/0/+1", "Brussels's engagement move: -1 reduce, 0 hold, +1 expand", "level", label="Brussels's engagement move"),
+        Output("oil_price", "USD per barrel", "world oil price (exogenous driver)", label="Oil price"),
+        Output("russia_growth", "% per year", "Russia's real GDP growth (exogenous driver)", label="Russia's GDP growth"),
+        Output("ukraine_war", "0/1", "full-scale war in Ukraine (exogenous driver)", "event", label="War in Ukraine"),
+        Output("china_investment", "% of GDP per year", "Chinese investment inflow (exogenous driver)", label="Chinese investment"),
+        Output("election", "0/1", "presidential election year (exogenous driver)", "event", label="Election year"),
+        Output("maidan_effect", "index 0-1", "deterrent effect of Ukraine's turmoil on protest", label="Maidan deterrent effect"),
     ]
 }
 
 # Outputs that are 0/1 or small-integer per year: reported as yearly probabilities in events tables.
 EVENT_OUTPUTS = [o.name for o in OUTPUTS.values() if o.kind == "event"]
+
+# Headline outputs: the rows of comparison and report tables (sim compare, sim report).
+HEADLINE = ["alignment", "russia_trade_share", "eu_trade_share", "sanctions_level", "subsidy_pct_gdp",
+            "unrest", "gdp_growth", "regime_security"]
+# The six at a glance: the overview figure's panels and the summary `sim run` prints.
+OVERVIEW = ["alignment", "russia_trade_share", "sanctions_level", "unrest", "subsidy_pct_gdp", "gdp_growth"]
+
+# Trade partners by the output holding their share, in the order of a stacked chart (bottom first).
+TRADE_PARTNER_NAMES = {"russia_trade_share": "Russia", "eu_trade_share": "EU", "ukraine_trade_share": "Ukraine",
+                       "china_trade_share": "China", "other_trade_share": "rest of the world"}
+
+# Names of the EU sanctions levels (brussels.sanctions_level, sanctions_level).
+SANCTIONS_LEVELS = {0: "none", 1: "targeted", 2: "broad"}
+
+# The options of each move output (-1, 0, +1), as the model's agents name them.
+MOVE_OPTIONS = {
+    "minsk_foreign_move": ("lean_east", "balance", "tilt_west"),
+    "minsk_domestic_move": ("loosen", "hold", "crack_down"),
+    "moscow_subsidy_move": ("cut", "keep", "raise"),
+    "moscow_pressure_move": ("ease", "hold", "press"),
+    "brussels_sanctions_move": ("ease", "keep", "tighten"),
+    "brussels_engagement_move": ("reduce", "hold", "expand"),
+}

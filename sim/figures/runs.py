@@ -31,7 +31,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MultipleLocator
 
 from sim.common.names import unique_names
-from sim.common.variables import OUTPUTS
+from sim.common import palette
+from sim.common.variables import OUTPUTS, OVERVIEW, SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
 from sim.inputs.runspec import UNCERTAINTY_LABELS
 
 # Outputs that get a fan chart of their own, in this order.
@@ -39,31 +40,21 @@ KEY_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct
                "integration_pressure", "repression", "political_prisoners", "unrest", "gdp_growth",
                "regime_security"]
 # The 2x3 overview panel; sanctions_level is drawn as its mean (a 0/1/2 level has a jumpy median).
-OVERVIEW_OUTPUTS = ["alignment", "russia_trade_share", "sanctions_level", "unrest", "subsidy_pct_gdp",
-                    "gdp_growth"]
+OVERVIEW_OUTPUTS = OVERVIEW
 
-# Okabe-Ito colours.
-BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
-    "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
-FAN_COLOUR = BLUE
-EVENT_COLOUR = "#333333"
-ELECTION_COLOUR = "#B0B0B0"
-SCENARIO_STYLES = [(BLUE, "-"), (VERMILLION, "--"), (GREEN, "-."), (PURPLE, ":"), (ORANGE, "-"),
-                   (SKY, "--"), (BLACK, "-."), (YELLOW, ":")]
+FAN_COLOUR = palette.FAN
+EVENT_COLOUR = palette.EVENT
+ELECTION_COLOUR = palette.ELECTION
+SCENARIO_STYLES = palette.SCENARIO_STYLES
 
-TRADE_PARTNERS = [  # bottom to top of the stack
-    ("russia_trade_share", "Russia", VERMILLION),
-    ("eu_trade_share", "EU", BLUE),
-    ("ukraine_trade_share", "Ukraine", YELLOW),
-    ("china_trade_share", "China", PURPLE),
-    ("other_trade_share", "rest of the world", "#C8C8C8"),
-]
+TRADE_PARTNERS = [  # bottom to top of the stack: output, name, colour
+    (output, name, palette.PARTNER_COLOURS[output]) for output, name in TRADE_PARTNER_NAMES.items()]
 EVENT_SERIES = [  # (event id in events table, colour, line style, marker)
-    ("sanctions_any", BLUE, "-", "o"),
-    ("sanctions_broad", SKY, "--", "s"),
-    ("crackdown", VERMILLION, "-", "^"),
-    ("prisoner_release", GREEN, "-.", "D"),
-    ("sanctions_eased", ORANGE, ":", "v"),
+    ("sanctions_any", palette.BLUE, "-", "o"),
+    ("sanctions_broad", palette.SKY, "--", "s"),
+    ("crackdown", palette.VERMILLION, "-", "^"),
+    ("prisoner_release", palette.GREEN, "-.", "D"),
+    ("sanctions_eased", palette.ORANGE, ":", "v"),
 ]
 EVENT_LABELS = {
     "sanctions_any": "EU sanctions in force (level ≥ 1)",
@@ -71,17 +62,6 @@ EVENT_LABELS = {
     "crackdown": "Minsk cracks down",
     "prisoner_release": "Minsk releases political prisoners",
     "sanctions_eased": "EU eases sanctions",
-}
-# Short panel titles; a figure of its own is titled with the output's full meaning.
-SHORT_TITLES = {
-    "alignment": "Foreign-policy alignment",
-    "russia_trade_share": "Russia's share of trade",
-    "eu_trade_share": "EU's share of trade",
-    "sanctions_level": "EU sanctions level (mean)",
-    "unrest": "Street unrest",
-    "subsidy_pct_gdp": "Russian subsidy and loans",
-    "gdp_growth": "Belarus GDP growth",
-    "regime_security": "Regime security",
 }
 
 STYLE = {
@@ -232,7 +212,7 @@ def _trade_figure(summary, events, caption, folder) -> list[Path]:
         height = float(last[label])
         if height >= 0.06:
             ax.text(span[1] - 0.15, bottom + height / 2, f"{label} {height:.0%}", ha="right", va="center",
-                    fontsize=11, color="white" if colour in (VERMILLION, BLUE, PURPLE) else "black",
+                    fontsize=11, color="white" if colour in (palette.VERMILLION, palette.BLUE, palette.PURPLE) else "black",
                     fontweight="bold")
         bottom += height
     for year, note in events:
@@ -301,7 +281,8 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
             _mark_event(ax, year, None, EVENT_COLOUR, span)
         ax.set_xlim(*span)
         _format_axis(ax, output, compact=True)
-        ax.set_title(SHORT_TITLES.get(output, _humanize(output)), fontsize=13)
+        mean_only = " (mean)" if output == "sanctions_level" else ""  # drawn as its mean, see above
+        ax.set_title(OUTPUTS[output].title + mean_only if output in OUTPUTS else _humanize(output), fontsize=13)
         _year_ticks(ax, span, compact=True)
     for ax in axes[-1]:
         ax.set_xlabel("year")
@@ -396,7 +377,7 @@ def _format_axis(ax, output: str, compact: bool = False) -> None:
     if output == "sanctions_level":
         ax.set_ylim(-0.05, 2.05)
         ax.set_yticks([0, 1, 2])
-        ax.set_yticklabels(["0 none", "1 targeted", "2 broad"])
+        ax.set_yticklabels([f"{level} {name}" for level, name in SANCTIONS_LEVELS.items()])
         ax.set_ylabel("level (mean of worlds)")
         return
     if unit.startswith("share") or unit == "index 0-1":

@@ -41,12 +41,11 @@ from matplotlib.figure import Figure
 
 from sim.figures.runs import DPI, _figure, _save  # one figure lifecycle for every plot
 from sim.figures.runs import STYLE as BASE_STYLE
+from sim.common import palette
 from sim.common.variables import OUTPUTS
 
-BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
-    "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
-LINES = [(BLUE, "-"), (VERMILLION, "--"), (GREEN, "-."), (PURPLE, ":"), (ORANGE, "-"), (SKY, "--"),
-         (BLACK, "-."), ("#8C6D31", ":")]
+BLUE, ORANGE, SKY, VERMILLION = palette.BLUE, palette.ORANGE, palette.SKY, palette.VERMILLION
+LINES = palette.SCENARIO_STYLES
 TOP_BARS = 20  # parameters shown in an index bar chart
 TOP_LINES = 8  # parameters shown in an over-time chart
 SCATTER_PANELS = 9

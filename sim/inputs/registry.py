@@ -21,6 +21,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.common.formats import yaml_number
 from sim.inputs.errors import YamlDoc, closest, did_you_mean, from_validation_error, read_yaml
 from sim.inputs.resources import SEEDS_DIR
 
@@ -61,10 +62,7 @@ class Source:
     title: str = ""
 
 
-def format_number(x: float) -> str:
-    """A number as written in YAML: ``52`` not ``52.0``, every digit kept."""
-    x = float(x)
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+format_number = yaml_number  # a number as written in YAML (sim.common.formats)
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,13 @@ only their tables. Differences are always against the FIRST result given.
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import pandas as pd
 
+from sim.common.formats import decimals_for, fixed
 from sim.common.names import unique_names  # noqa: F401  (re-exported: compare's callers use it)
-from sim.common.variables import OUTPUTS
-
-HEADLINE = ["alignment", "russia_trade_share", "eu_trade_share", "sanctions_level", "subsidy_pct_gdp",
-            "unrest", "gdp_growth", "regime_security"]
+from sim.common.variables import HEADLINE, OUTPUTS  # noqa: F401  (HEADLINE re-exported: the table's rows)
 
 STATS = ("p50", "p05", "p95")
 
@@ -143,28 +140,6 @@ def notes(results: Sequence) -> list[str]:
 # --------------------------------------------------------------------------- text table
 
 
-def _decimals(values) -> int:
-    """2-3 significant decimals: 3 below 1, 2 below 10, 1 below 100, else 0 (from the largest value)."""
-    finite = [abs(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    top = max(finite, default=0.0)
-    if top < 1:
-        return 3
-    if top < 10:
-        return 2
-    if top < 100:
-        return 1
-    return 0
-
-
-def _num(value: float, decimals: int, sign: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
-    if text.lstrip("+-").strip("0.") == "":  # -0.000 and +0.000 print as 0
-        text = f"{0:.{decimals}f}"
-    return text
-
-
 def _parse_columns(table: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]]]:
     names = [c[: -len(":p50")] for c in table.columns if c.endswith(":p50")]
     diffs = []
@@ -198,15 +173,15 @@ def format_table(table: pd.DataFrame, width: int = 100) -> str:
     row_year: list[str] = []
     for output, group in table.groupby("output", sort=False):
         numbers = [v for n in names for s in STATS for v in group[f"{n}:{s}"].tolist()]
-        decimals = _decimals(numbers)
+        decimals = decimals_for(numbers)
         for _, row in group.iterrows():
             row_output.append(str(output))
             row_year.append(str(int(row["year"])))
             for n in names:
-                cells[n].append(f"{_num(row[f'{n}:p50'], decimals)} "
-                                f"[{_num(row[f'{n}:p05'], decimals)}, {_num(row[f'{n}:p95'], decimals)}]")
+                cells[n].append(f"{fixed(row[f'{n}:p50'], decimals)} "
+                                f"[{fixed(row[f'{n}:p05'], decimals)}, {fixed(row[f'{n}:p95'], decimals)}]")
             for n, column in diff_of.items():
-                dcells[n].append(_num(row[column], decimals, sign=True))
+                dcells[n].append(fixed(row[column], decimals, sign=True))
 
     year_w = max(4, *(len(y) for y in row_year))
 

@@ -41,6 +41,7 @@ import pandas as pd
 from sim.sweep import executors as executors
 from sim.sweep.designs import (DEFAULT_N, KINDS, Design, grid, latin_hypercube, make_design, morris, parse_vary,
                          select_parameters, sobol)
+from sim.common.formats import compact, plus_minus
 from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.sweep.executors import PartialFolder, SweepFailed, chunk, chunk_size, partial_path
 from sim.sweep.outcomes import Outcome, parse_outcome, parse_outcomes, statistic_columns, statistics
@@ -300,9 +301,9 @@ class SweepResult:
                 values = self.points[column]
                 low, high = self.points.loc[values.idxmin()], self.points.loc[values.idxmax()]
                 shown = self.design.names[:4]
-                where = lambda row: ", ".join(f"{n}={_short(row[n])}" for n in shown)  # noqa: E731
-                lines += ["", f"{column}: from {_short(values.min())} ({where(low)})",
-                          f"{' ' * len(column)}  to   {_short(values.max())} ({where(high)})"]
+                where = lambda row: ", ".join(f"{n}={compact(row[n])}" for n in shown)  # noqa: E731
+                lines += ["", f"{column}: from {compact(values.min())} ({where(low)})",
+                          f"{' ' * len(column)}  to   {compact(values.max())} ({where(high)})"]
         for note in self.notes:
             lines.append(f"note: {note}")
         return "\n".join(lines)
@@ -317,14 +318,14 @@ class SweepResult:
             lines = [f"Sobol indices for {column} (top {min(k, d)} of {d} by total index; 95% intervals)",
                      f"{'parameter':<{width}}  {'total ST':>17}  {'first-order S1':>17}"]
             for _, row in best.iterrows():
-                lines.append(f"{row['parameter']:<{width}}  {_pm(row['ST'], row['ST_conf']):>17}  "
-                             f"{_pm(row['S1'], row['S1_conf']):>17}")
+                lines.append(f"{row['parameter']:<{width}}  {plus_minus(row['ST'], row['ST_conf']):>17}  "
+                             f"{plus_minus(row['S1'], row['S1_conf']):>17}")
             return lines
         lines = [f"Morris screening for {column} (top {min(k, d)} of {d} by mu*; 95% intervals)",
                  f"{'parameter':<{width}}  {'mu*':>19}  {'sigma':>9}  {'mu':>9}"]
         for _, row in best.iterrows():
-            lines.append(f"{row['parameter']:<{width}}  {_pm(row['mu_star'], row['mu_star_conf'], 4):>19}  "
-                         f"{_short(row['sigma']):>9}  {_short(row['mu']):>9}")
+            lines.append(f"{row['parameter']:<{width}}  {plus_minus(row['mu_star'], row['mu_star_conf'], 4):>19}  "
+                         f"{compact(row['sigma']):>9}  {compact(row['mu']):>9}")
         return lines
 
 
@@ -341,13 +342,6 @@ def _float(value: Any) -> float | None:
     return None if np.isnan(value) else value
 
 
-def _short(value: float) -> str:
-    value = float(value)
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def _pm(value: float, conf: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f} ± {conf:.{digits}f}"
 
 
 # --------------------------------------------------------------------------- running a sweep

@@ -16,7 +16,6 @@ tested in ``tests/test_ui.py``; the components only lay their results out.
 from __future__ import annotations
 
 import html
-import io
 import math
 import os
 import warnings
@@ -27,12 +26,15 @@ import numpy as np
 import pandas as pd
 import solara
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 with warnings.catch_warnings():  # Mesa 3.3's ComponentsView trips Solara's hook check (fixed in Mesa 3.5)
     warnings.filterwarnings("ignore", message=r".*found despite early return", category=UserWarning)
     from mesa.visualization import Slider, SolaraViz
 
+from sim.common.formats import number, percent
+from sim.common.names import excerpt
+from sim.common.variables import SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
+from sim.figures import live
 from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.model.model import BalancingModel
 from sim.inputs.registry import Parameter, Registry, Source, format_number, load_registry, load_sources
@@ -63,9 +65,6 @@ OPTION_TEXT = {"lean_east": "lean East", "balance": "balance", "tilt_west": "til
                "loosen": "loosen", "hold": "hold", "crack_down": "crack down"}
 DECISION_TEXT = {"foreign": ("Foreign policy", "minsk_foreign_move"),
                  "domestic": ("At home", "minsk_domestic_move")}
-TRADE_COLORS = {"russia": "#c0392b", "eu": "#1f5fa8", "ukraine": "#d4a017", "china": "#e67e22", "other": "#7f8c8d"}
-TRADE_NAMES = {"russia": "Russia", "eu": "EU", "ukraine": "Ukraine", "china": "China", "other": "others"}
-SANCTION_LEVELS = ((0, "none", "#d6e4f0"), (1, "targeted", "#6d9bc3"), (2, "broad", "#1c3f66"))
 
 
 # --------------------------------------------------------------------------- pure helpers: choices and sliders
@@ -90,15 +89,6 @@ def load_choices(files: Mapping[str, Path], registry: Registry) -> tuple[dict[st
         except ScenarioError as err:
             problems[name] = str(err)
     return scenarios, problems
-
-
-def excerpt(text: str, limit: int) -> str:
-    """``text`` on one line, cut at a word boundary to at most ``limit`` characters (with an ellipsis)."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-")
-    return cut + "…"
 
 
 def caption(param: Parameter, sources: Mapping[str, Source], limit: int = 70) -> str:
@@ -240,7 +230,7 @@ def fan(model: BalancingModel, output: str) -> pd.DataFrame:
     return table
 
 
-def level_shares(model: BalancingModel, output: str = "sanctions_level", levels=(0, 1, 2)) -> pd.DataFrame:
+def level_shares(model: BalancingModel, output: str = "sanctions_level", levels=tuple(SANCTIONS_LEVELS)) -> pd.DataFrame:
     """Per shown year: the share of worlds at each level of ``output``."""
     values = rows(model, output)
     table = pd.DataFrame({"year": shown_years(model)})
@@ -257,7 +247,7 @@ def headline(model: BalancingModel) -> dict[str, Any]:
         values = model.history[name][now]
         out[name] = tuple(float(x) for x in np.percentile(values, [50, 5, 95]))
     level = np.round(model.history["sanctions_level"][now])
-    out["sanctions"] = {lvl: float((level == lvl).mean()) for lvl, _, _ in SANCTION_LEVELS}
+    out["sanctions"] = {lvl: float((level == lvl).mean()) for lvl in SANCTIONS_LEVELS}
     out["crackdown"] = float(model.history["crackdown"][now].mean())
     return out
 
@@ -312,12 +302,8 @@ def events_by_year(model: BalancingModel) -> dict[int, str]:
     return out
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
 def _num(x: float) -> str:
-    return f"{x:+.2f}" if abs(x) < 10 else f"{x:+.1f}"
+    return number(x, 2 if abs(x) < 10 else 1, sign=True)
 
 
 def _e(text: Any) -> str:
@@ -345,15 +331,15 @@ def headline_html(model: BalancingModel) -> str:
     body = []
     for label, key, fmt in HEADLINE_ROWS:
         med, lo, hi = h[key]
-        show = _pct if fmt == "pct" else fmt.format
+        show = percent if fmt == "pct" else fmt.format
         body.append([_e(label), f'<b class="ba-value" data-output="{key}">{_e(show(med))}</b>',
                      _e(f"{show(lo)} to {show(hi)}")])
     s = h["sanctions"]
     parts = [f'<h3 class="ba-year">Year {h["year"]}</h3>',
              f"<p><b>{_e(scenario.title)}</b><br>{h['worlds']} worlds, from {model.start_year} to {model.end_year}.</p>",
              _table(["this year", "median", "90% of worlds"], body),
-             f"<p>EU sanctions: none in {_pct(s[0])} of worlds, targeted in {_pct(s[1])}, broad in {_pct(s[2])}. "
-             f"Minsk cracked down this year in {_pct(h['crackdown'])} of worlds.</p>"]
+             f"<p>EU sanctions: none in {percent(s[0])} of worlds, targeted in {percent(s[1])}, broad in {percent(s[2])}. "
+             f"Minsk cracked down this year in {percent(h['crackdown'])} of worlds.</p>"]
     moved = getattr(model, "ui_overrides", None)
     if moved:
         items = "".join(f"<li>{_e(SLIDERS.get(pid, pid))}: <b>{_e(format_number(v))}</b></li>" for pid, v in moved.items())
@@ -382,14 +368,14 @@ def decisions_html(model: BalancingModel) -> str:
         body = []
         for term, row in d["table"].iterrows():
             if term == "probability":
-                body.append(["<b>probability</b>"] + [f"<b>{_pct(x)}</b>" for x in row])
+                body.append(["<b>probability</b>"] + [f"<b>{percent(x)}</b>" for x in row])
             elif term == "total utility":
                 body.append(["<b>total utility</b>"] + [f"<b>{_num(x)}</b>" for x in row])
             else:
                 body.append([_e(term)] + [_num(x) if abs(x) > 1e-12 else "0" for x in row])
         everyone = ""
         if d["shares"]:
-            everyone = " — in all worlds: " + ", ".join(f"{_e(OPTION_TEXT.get(o, o))} {_pct(x)}"
+            everyone = " — in all worlds: " + ", ".join(f"{_e(OPTION_TEXT.get(o, o))} {percent(x)}"
                                                         for o, x in d["shares"].items())
         parts.append(f"<p class='ba-decision'><b>{_e(d['label'])}: {_e(OPTION_TEXT.get(d['chosen'], d['chosen']))}"
                      f"</b>{everyone}</p>")
@@ -439,92 +425,30 @@ def scenario_html(model: BalancingModel) -> str:
 # --------------------------------------------------------------------------- charts
 
 
-def _axes(model: BalancingModel, title: str, ylabel: str):
-    fig = Figure(figsize=(5.4, 3.9), dpi=100, layout="constrained")
-    ax = fig.subplots()
-    ax.set_title(title, fontsize=11, loc="left")
-    ax.set_ylabel(ylabel, fontsize=9)
-    ax.set_xlim(model.start_year - 0.3, model.end_year + 0.3)
-    ax.tick_params(labelsize=8)
-    ax.grid(alpha=0.25)
-    for year, note in events_by_year(model).items():
-        ax.axvline(year, color="#555555", linestyle=":", linewidth=1)
-        ax.annotate(excerpt(note, 40) or "event", (year, 0.98), xycoords=("data", "axes fraction"), parse_math=False,
-                    xytext=(-2, 0), textcoords="offset points", fontsize=7, rotation=90, ha="right", va="top",
-                    color="#555555")
-    ax.axvline(model.year, color="#999999", linewidth=0.8, alpha=0.6)
-    return fig, ax
-
-
-def _draw_fan(ax, table: pd.DataFrame, color: str, label: str) -> None:
-    if table.empty:
-        return
-    ax.fill_between(table.year, table.p05, table.p95, color=color, alpha=0.15, linewidth=0, label="90% of worlds")
-    ax.fill_between(table.year, table.p25, table.p75, color=color, alpha=0.3, linewidth=0, label="50% of worlds")
-    ax.plot(table.year, table.p50, color=color, linewidth=2, marker="o", markersize=3, label=label)
-
-
-def _legend(fig: Figure, ax, title: str | None = None) -> None:
-    """One row of legend under the chart, clear of the data."""
-    handles, labels = ax.get_legend_handles_labels()
-    if not handles:
-        return
-    if title:  # the title on the same row, before the entries
-        handles, labels = [Rectangle((0, 0), 0, 0, visible=False), *handles], [title, *labels]
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False,
-               handlelength=1.5, columnspacing=1.2)
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+def live_view(model: BalancingModel) -> live.LiveView:
+    """The tables the charts draw, from the model's years so far (the figures never see the model)."""
+    fans = {output: fan(model, output) for output in ("alignment", "unrest", *TRADE_PARTNER_NAMES)}
+    return live.LiveView(model.start_year, model.end_year, model.year, events_by_year(model), fans,
+                         level_shares(model), model.params["minsk.unrest_threshold"])
 
 
 def alignment_figure(model: BalancingModel) -> Figure:
-    fig, ax = _axes(model, "Alignment: −1 integration with Russia, +1 with the West", "alignment")
-    ax.axhline(0, color="black", linewidth=0.8)
-    _draw_fan(ax, fan(model, "alignment"), "#6a3d9a", "median")
-    ax.set_ylim(-1, 1)
-    _legend(fig, ax)
-    return fig
+    return live.alignment_figure(live_view(model))
 
 
 def trade_figure(model: BalancingModel) -> Figure:
-    fig, ax = _axes(model, "Shares of Belarus's foreign trade (median; band 90%)", "share of trade")
-    for partner, color in TRADE_COLORS.items():
-        table = fan(model, f"{partner}_trade_share")
-        if table.empty:
-            continue
-        ax.fill_between(table.year, table.p05, table.p95, color=color, alpha=0.15, linewidth=0)
-        ax.plot(table.year, table.p50, color=color, linewidth=2, marker="o", markersize=3, label=TRADE_NAMES[partner])
-    ax.set_ylim(0, 0.8)
-    ax.yaxis.set_major_formatter(lambda y, _: f"{100 * y:.0f}%")
-    _legend(fig, ax)
-    return fig
+    return live.trade_figure(live_view(model))
 
 
 def sanctions_figure(model: BalancingModel) -> Figure:
-    fig, ax = _axes(model, "EU sanctions: share of worlds at each level", "share of worlds")
-    table = level_shares(model)
-    if not table.empty:
-        ax.stackplot(table.year, *[table[lvl] for lvl, _, _ in SANCTION_LEVELS],
-                     labels=[name for _, name, _ in SANCTION_LEVELS], colors=[c for _, _, c in SANCTION_LEVELS],
-                     step=None, alpha=0.9)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(lambda y, _: f"{100 * y:.0f}%")
-    _legend(fig, ax, title="EU sanctions:")
-    return fig
+    return live.sanctions_figure(live_view(model))
 
 
 def unrest_figure(model: BalancingModel) -> Figure:
-    fig, ax = _axes(model, "Unrest (0–1) and Minsk's crackdown threshold", "unrest")
-    _draw_fan(ax, fan(model, "unrest"), "#d35400", "median")
-    threshold = model.params["minsk.unrest_threshold"]
-    ax.axhline(threshold, color="#c0392b", linestyle="--", linewidth=1.2, label=f"threshold {threshold:.2f}")
-    ax.set_ylim(0, 1)
-    _legend(fig, ax)
-    return fig
+    return live.unrest_figure(live_view(model))
+
+
+_png = live.png
 
 
 # --------------------------------------------------------------------------- components (functions of the model)
