@@ -11,7 +11,7 @@ that two parameter sets differ only through the parameters) and scores it agains
   weight ``PROJECTION_WEIGHT``;
 * **pattern P1** (docs/ODD.md: Minsk stays East-leaning for five years) contributes
   max(0, 0.8 - s)^2, where s is the smallest yearly share of worlds with
-  alignment < 0 in 2016-2020 (0.8 is the bound of tests/test_patterns.py).
+  alignment < 0 in 2016-2020 (0.8 is the bound of tests/evidence/test_patterns.py).
 
 The loss is the weighted mean of these terms (0 is perfect). The optimizer is
 scipy's ``differential_evolution`` (default; population started at the registry

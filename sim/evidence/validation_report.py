@@ -2,7 +2,7 @@
 
 ``sim hindcast --report`` regenerates the file; nothing in it is written by hand.
 :func:`pattern_checks` runs the scenarios behind the six patterns of docs/ODD.md
-(section 1) and measures each with the criterion of ``tests/test_patterns.py``;
+(section 1) and measures each with the criterion of ``tests/evidence/test_patterns.py``;
 :func:`build_report` turns a :class:`sim.hindcast.Hindcast`, the checks, the
 newest calibration report (``results/calibration/*/report.json``) and the newest
 sensitivity table (``results/sensitivity/**/*.csv``), when they exist, into
@@ -71,7 +71,7 @@ def _at(model, output: str, year: int) -> np.ndarray:
 
 def pattern_checks(replicates: int = PATTERN_REPLICATES, seed: int = PATTERN_SEED,
                    overrides: dict[str, float] | None = None, registry=None) -> list[Check]:
-    """Measure patterns P1-P6 (docs/ODD.md) on fresh ensembles, with the bounds of tests/test_patterns.py.
+    """Measure patterns P1-P6 (docs/ODD.md) on fresh ensembles, with the bounds of tests/evidence/test_patterns.py.
 
     ``overrides`` (registry id -> value) applies to every scenario, e.g. a calibration proposal.
     """
@@ -376,7 +376,7 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
     w("## 2 Patterns the model reproduces, and the ones it does not")
     w("")
     w(f"Each pattern of docs/ODD.md (section 1) measured on a fresh ensemble ({pattern_replicates} worlds per "
-      f"scenario, seed {pattern_seed}), with the bounds of `tests/test_patterns.py` where a test exists. The "
+      f"scenario, seed {pattern_seed}), with the bounds of `tests/evidence/test_patterns.py` where a test exists. The "
       "criteria test direction and timing, not size.")
     w("")
     L += _table(("pattern", "claim", "scenario", "measure", "value", "criterion", "result"),

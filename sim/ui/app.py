@@ -10,7 +10,7 @@ charts of alignment, trade shares, sanctions and unrest over the years, the scen
 text and the evidence behind every slider.
 
 The helpers above the components are plain functions of a model or the registry,
-tested in ``tests/test_ui.py``; the components only lay their results out.
+tested in ``tests/ui/test_ui.py``; the components only lay their results out.
 """
 
 from __future__ import annotations

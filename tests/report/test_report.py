@@ -24,7 +24,7 @@ from sim.inputs.registry import load_sources
 from sim.report.document import COMPARE_OUTPUTS, RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, build_report, write_report
 from sim.outputs.results import Result
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 IMG = re.compile(r'<img\b[^>]*\bsrc="([^"]*)"')
 

@@ -14,7 +14,7 @@ from conftest import CARNEGIE_QUOTE, VALID_SCENARIO, write
 from sim.inputs.errors import ScenarioError
 from sim.inputs.scenario import Event, Scenario, load_scenario, parse_set
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def line_of(text: str, needle: str) -> int:

@@ -16,7 +16,7 @@ import pytest
 from sim.model.model import BalancingModel
 from sim.inputs.scenario import load_scenario
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 REPLICATES = 1500
 
 

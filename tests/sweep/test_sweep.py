@@ -18,7 +18,7 @@ from sim.model.model import BalancingModel
 from sim.sweep.outcomes import parse_outcome, parse_outcomes, statistic_columns
 from sim.inputs.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 UNREST = ROOT / "scenarios" / "unrest_shock.yaml"
 SMALL = "minsk.unrest_threshold,minsk.unrest_election_boost,world.eu_growth"

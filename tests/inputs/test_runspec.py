@@ -19,7 +19,7 @@ from sim.inputs.scenario import load_scenario
 from sim.model.model import BalancingModel
 from sim.sweep.outcomes import parse_outcomes
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @pytest.fixture

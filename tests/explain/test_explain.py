@@ -21,7 +21,7 @@ from sim.inputs.registry import Citation, find_quote, load_registry
 from sim.outputs.results import Result
 from sim.explain.terms import AGENT_DECISIONS, DECISIONS, MOVE_COLUMNS, STATE
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 
 
@@ -334,7 +334,7 @@ def test_explaining_the_first_year_of_a_late_start_says_why_the_state_is_missing
     from sim.explain.decisions import explain
 
     path = tmp_path / "late.yaml"
-    path.write_text(f"name: late\nbase: {Path(__file__).resolve().parent.parent / 'scenarios' / 'baseline.yaml'}\n"
+    path.write_text(f"name: late\nbase: {Path(__file__).resolve().parents[2] / 'scenarios' / 'baseline.yaml'}\n"
                     "start_year: 2017\nend_year: 2019\n")
     result = sim.run(sim.load_scenario(path), replicates=20)
     text = explain(result, 2017, "brussels").text()

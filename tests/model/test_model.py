@@ -17,7 +17,7 @@ from sim.inputs.registry import load_registry
 from sim.inputs.scenario import load_scenario
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHARES = ["russia_trade_share", "eu_trade_share", "ukraine_trade_share", "china_trade_share", "other_trade_share"]
 
 

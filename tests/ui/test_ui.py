@@ -12,7 +12,7 @@ import pytest
 from sim.cli import cli
 from sim.inputs.errors import ScenarioError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INSTALL_LINE = "error: sim ui needs the ui extra: python3 -m pip install -e '.[ui]'"
 
 

@@ -14,7 +14,7 @@ from sim.cli import cli
 from sim.outputs.results import SUMMARY_COLUMNS, Result
 from sim.common.variables import OUTPUTS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 
 
