@@ -11,7 +11,7 @@ that two parameter sets differ only through the parameters) and scores it agains
   weight ``PROJECTION_WEIGHT``;
 * **pattern P1** (docs/ODD.md: Minsk stays East-leaning for five years) contributes
   max(0, 0.8 - s)^2, where s is the smallest yearly share of worlds with
-  alignment < 0 in 2016-2020 (0.8 is the bound of tests/evidence/test_patterns.py).
+  alignment < 0 in 2016-2020 (0.8 is the bound of P1's criterion in sim.evidence.patterns).
 
 The loss is the weighted mean of these terms (0 is perfect). The optimizer is
 scipy's ``differential_evolution`` (default; population started at the registry
@@ -44,6 +44,7 @@ from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.evidence.hindcast import DEFAULT_OBSERVED, DEFAULT_SCENARIO, Observation, crps, display_path, hindcast_table, \
     load_observations, quantity_values
 from sim.inputs.registry import Parameter, Registry, format_number, load_registry
+from sim.evidence import patterns
 from sim.outputs import paths
 from sim.outputs.atomic import atomic_folder
 
@@ -59,8 +60,8 @@ DEFAULT_BUDGET = 1200  # model evaluations
 DEFAULT_SEED = 20240901
 METHODS = ("differential-evolution", "nelder-mead")
 PROJECTION_WEIGHT = 0.5
-P1_YEARS = range(2016, 2021)
-P1_THRESHOLD = 0.8
+P1 = patterns.P1_ALIGNMENT  # the pattern term: worlds East-leaning in 2016-2020, the bound of the criterion
+P1_THRESHOLD = P1.at_least
 RANGE_DIGITS = 3  # proposals are rounded to about 1/1000 of the parameter's range
 
 
@@ -175,8 +176,7 @@ class Objective:
 
 def p1_share(timeseries) -> float:
     """Smallest yearly share of worlds with alignment < 0 over 2016-2020 (pattern P1)."""
-    rows = timeseries[timeseries["year"].isin(list(P1_YEARS))]
-    return float((rows["alignment"] < 0).groupby(rows["year"]).mean().min())
+    return patterns.share_of_timeseries(P1, timeseries)
 
 
 # --------------------------------------------------------------------------- the fit

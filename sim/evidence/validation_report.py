@@ -1,9 +1,9 @@
 """docs/validation.md: the hindcast, the pattern checks, calibration and sensitivity, and the model's limits.
 
 ``sim hindcast --report`` regenerates the file; nothing in it is written by hand.
-:func:`pattern_checks` runs the scenarios behind the six patterns of docs/ODD.md
-(section 1) and measures each with the criterion of ``tests/evidence/test_patterns.py``;
-:func:`build_report` turns a :class:`sim.hindcast.Hindcast`, the checks, the
+:func:`pattern_checks` (from :mod:`sim.evidence.patterns`, where the criteria are declared)
+runs the ensembles behind the six patterns of docs/ODD.md (section 1) and measures them;
+:func:`build_report` gathers the data once (:class:`ReportData`) and each section function words it; it turns a :class:`sim.hindcast.Hindcast`, the checks, the
 newest calibration report (``results/calibration/*/report.json``) and the newest
 sensitivity table (``results/sensitivity/**/*.csv``), when they exist, into
 Markdown. A failed check or a missed observation is listed as such.
@@ -18,21 +18,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from sim.inputs.errors import ScenarioError
+from sim.evidence import patterns
 from sim.outputs import paths
 from sim.outputs.atomic import write_text
 from sim.evidence.hindcast import Hindcast, display_path, format_scores, model_text, observed_text, where_text
 from sim.inputs.registry import format_number, load_registry, load_sources
-from sim.inputs.resources import SCENARIOS_DIR
 
 DEFAULT_REPORT = paths.VALIDATION_REPORT
 CALIBRATION_DIR = paths.CALIBRATIONS
 SENSITIVITY_DIR = paths.SENSITIVITY
-PATTERN_REPLICATES = 1000
-PATTERN_SEED = 7
+PATTERN_REPLICATES = patterns.REPLICATES
+PATTERN_SEED = patterns.SEED
 ID_COLUMNS = ("parameter", "id", "param", "name", "names")
 INDEX_COLUMNS = ("ST", "mu_star", "S1", "importance", "sensitivity", "index")
 
@@ -40,127 +39,9 @@ INDEX_COLUMNS = ("ST", "mu_star", "S1", "importance", "sensitivity", "index")
 # --------------------------------------------------------------------------- pattern checks
 
 
-@dataclass
-class Check:
-    """One measured criterion of a pattern."""
-
-    pattern: str
-    claim: str
-    scenario: str
-    measure: str
-    value: str
-    criterion: str
-    passed: bool
-
-
-def _run(name: str, replicates: int, seed: int, events: Sequence[Any] = (), overrides: dict | None = None,
-         registry=None):
-    from sim.model.model import BalancingModel
-    from sim.inputs.scenario import load_scenario
-
-    scenario = load_scenario(SCENARIOS_DIR / f"{name}.yaml", registry=registry)
-    if events:
-        scenario = scenario.replace(events=tuple(scenario.events) + tuple(events))
-    return BalancingModel(scenario, replicates=replicates, seed=seed, trace_replicates=0,
-                          parameters=overrides or None).run()
-
-
-def _at(model, output: str, year: int) -> np.ndarray:
-    return model.history[output][year - model.base_year]
-
-
-def pattern_checks(replicates: int = PATTERN_REPLICATES, seed: int = PATTERN_SEED,
-                   overrides: dict[str, float] | None = None, registry=None) -> list[Check]:
-    """Measure patterns P1-P6 (docs/ODD.md) on fresh ensembles, with the bounds of tests/evidence/test_patterns.py.
-
-    ``overrides`` (registry id -> value) applies to every scenario, e.g. a calibration proposal.
-    """
-    from functools import partial
-
-    from sim.inputs.scenario import Event
-
-    run = partial(_run, overrides=overrides, registry=registry)
-    checks: list[Check] = []
-
-    def add(pattern, claim, scenario, measure, value, criterion, passed):
-        checks.append(Check(pattern, claim, scenario, measure, value, criterion, bool(passed)))
-
-    base = run("baseline", replicates, seed)
-    hind = run("hindcast_2015", replicates, seed)
-
-    # P1
-    shares = [float(np.mean(_at(base, "alignment", y) < 0)) for y in range(2016, 2021)]
-    add("P1", "the 2015 East-leaning balance holds", "baseline", "smallest yearly share of worlds with alignment < 0, "
-        "2016-2020", f"{min(shares):.2f}", ">= 0.80", min(shares) >= 0.8)
-    ahead = float(np.mean(_at(base, "russia_trade_share", 2020) > _at(base, "eu_trade_share", 2020)))
-    add("P1", "Russia stays the main trade partner", "baseline", "share of worlds with Russia's trade share above "
-        "the EU's, 2020", f"{ahead:.2f}", ">= 0.80", ahead >= 0.8)
-
-    # P2
-    lifted = float(np.mean(_at(base, "sanctions_level", 2016) < 1))
-    add("P2", "releases are followed by the EU lifting sanctions", "baseline", "share of worlds with sanctions "
-        "lifted in 2016", f"{lifted:.2f}", ">= 0.60", lifted >= 0.6)
-    released = base.history["prisoners_released"][:-1] > 0
-    sanctioned = base.history["sanctions_level"][:-1] > 0
-    eased = base.history["brussels_sanctions_move"][1:] == -1
-    after, without = eased[released & sanctioned], eased[~released & sanctioned]
-    p_after = float(after.mean()) if after.size else float("nan")
-    p_without = float(without.mean()) if without.size else float("nan")
-    add("P2", "easing follows releases within a year", "baseline", "P(ease next year | release while sanctioned) vs "
-        "without a release", f"{p_after:.2f} vs {p_without:.2f}", ">= 0.50 and >= 2x",
-        p_after >= 0.5 and p_after >= 2 * p_without)
-
-    # P3
-    shock = run("unrest_shock", replicates, seed)
-    crack = float(np.mean(_at(shock, "crackdown", 2020)))
-    add("P3", "unrest above the threshold brings a crackdown", "unrest_shock", "share of worlds cracking down in 2020",
-        f"{crack:.2f}", ">= 0.90", crack >= 0.9)
-    up = np.maximum(_at(shock, "sanctions_level", 2021), _at(shock, "sanctions_level", 2022)) \
-        > _at(shock, "sanctions_level", 2019)
-    add("P3", "the crackdown brings Western sanctions", "unrest_shock", "share of worlds with sanctions higher in "
-        "2021 or 2022 than in 2019", f"{np.mean(up):.2f}", ">= 0.70", np.mean(up) >= 0.7)
-    for output in ("russia_trade_share", "subsidy_pct_gdp"):
-        s23, b23 = _at(shock, output, 2023).mean(), _at(base, output, 2023).mean()
-        rise = float(np.mean(_at(shock, output, 2023) > _at(shock, output, 2019)))
-        add("P3", "isolation deepens dependence on Moscow", "unrest_shock vs baseline",
-            f"{output} 2023: mean vs baseline; share of worlds above 2019", f"{s23:.3g} vs {b23:.3g}; {rise:.2f}",
-            "higher; >= 0.60", s23 > b23 and rise >= 0.6)
-
-    # P4
-    step = base.params["moscow.subsidy_step"]
-    flirt = run("baseline", replicates, seed + 4, [Event(2017, set={"minsk.alignment": 0.3})])
-    liberal = run("baseline", replicates, seed + 4, [Event(2017, set={"minsk.repression": 0.1})])
-    calm = _at(base, "subsidy_pct_gdp", 2019).mean()
-    f19 = _at(flirt, "subsidy_pct_gdp", 2019).mean()
-    add("P4", "Moscow tolerates Western flirting", "baseline + alignment set to +0.3 in 2017",
-        "mean subsidy 2019 vs baseline", f"{f19:.3g} vs {calm:.3g}", f">= baseline - {format_number(step)}",
-        f19 >= calm - step)
-    l19 = _at(liberal, "subsidy_pct_gdp", 2019).mean()
-    cut = float(np.mean(_at(liberal, "moscow_subsidy_move", 2017) == -1))
-    add("P4", "Moscow punishes domestic liberalization", "baseline + repression set to 0.1 in 2017",
-        "mean subsidy 2019 vs baseline; share cutting in 2017", f"{l19:.3g} vs {calm:.3g}; {cut:.2f}",
-        f"<= baseline - {format_number(2 * step)}; >= 0.70", l19 <= calm - 2 * step and cut >= 0.7)
-
-    # P5
-    slump = run("subsidy_cut", replicates, seed)
-    for output, sign in (("china_trade_share", 1), ("eu_trade_share", 1), ("alignment", 1), ("russia_trade_share", -1)):
-        s20, b20 = _at(slump, output, 2020).mean(), _at(base, output, 2020).mean()
-        add("P5", "a Russian slump with subsidy cuts pushes diversification", "subsidy_cut vs baseline",
-            f"mean {output} 2020", f"{s20:.3g} vs {b20:.3g}", "higher" if sign > 0 else "lower",
-            (s20 - b20) * sign > 0)
-
-    # P6
-    war_sanctions = float(np.mean(_at(hind, "sanctions_level", 2024) >= 1))
-    add("P6", "the war binds Minsk to Moscow and brings sanctions", "hindcast_2015",
-        "share of worlds with sanctions in force, 2024", f"{war_sanctions:.2f}", ">= 0.70", war_sanctions >= 0.7)
-    h23, h25 = _at(hind, "alignment", 2023).mean(), _at(hind, "alignment", 2025).mean()
-    add("P6", "after the first war years Minsk moves back toward the balance, unprompted", "hindcast_2015",
-        "mean alignment 2025 vs 2023", f"{h25:.3f} vs {h23:.3f}", "higher (back toward 0)", h25 > h23)
-    back = run("return_to_balance", replicates, seed)
-    r23, r25 = _at(back, "alignment", 2023).mean(), _at(back, "alignment", 2025).mean()
-    add("P6", "... and when the 2024 changes are imposed", "return_to_balance",
-        "mean alignment 2025 vs 2023", f"{r25:.3f} vs {r23:.3f}", "higher (back toward 0)", r25 > r23)
-    return checks
+# The patterns and their measurement are declared in sim.evidence.patterns (read by the tests too).
+Check = patterns.Check
+pattern_checks = patterns.pattern_checks
 
 
 # --------------------------------------------------------------------------- calibration and sensitivity
@@ -248,23 +129,84 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+@dataclass
+class ReportData:
+    """Everything docs/validation.md says, gathered once; the section functions below only word it."""
+
+    hindcast: Hindcast
+    checks: Sequence[Check]
+    calibration: tuple[dict | None, str]
+    sensitivity: tuple[pd.DataFrame | None, str]
+    command: str
+    pattern_replicates: int
+    pattern_seed: int
+    proposal: tuple[Hindcast, list[Check]] | None
+    sources: dict
+    registry: Any
+    when: str
+
+    @property
+    def r(self):
+        return self.hindcast.result
+
+    @property
+    def s(self) -> dict:
+        return self.hindcast.scores
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.hindcast.table
+
+    @property
+    def events(self) -> pd.DataFrame:
+        scored = self.table[self.table["scored"]]
+        return scored[scored["kind"] == "event"]
+
+    @property
+    def misses(self) -> pd.DataFrame:
+        return self.events[self.events["verdict"] != "agrees"]
+
+    @property
+    def passed(self) -> list[Check]:
+        return [c for c in self.checks if c.passed]
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+    @property
+    def n_happened(self) -> int:
+        return int((self.events["observed"] == 1).sum())
+
+
 def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple[dict | None, str],
                  sensitivity: tuple[pd.DataFrame | None, str], command: str, pattern_replicates: int,
                  pattern_seed: int, proposal: tuple[Hindcast, list[Check]] | None = None) -> str:
     """The text of docs/validation.md; ``proposal`` is the hindcast and checks rerun at a calibration's proposal."""
-    sources = load_sources()
-    registry = load_registry(hindcast.result.scenario.get("registry"))
-    r, s, table = hindcast.result, hindcast.scores, hindcast.table
-    scored = table[table["scored"]]
-    events = scored[scored["kind"] == "event"]
-    misses = events[events["verdict"] != "agrees"]
-    passed = [c for c in checks if c.passed]
-    failed = [c for c in checks if not c.passed]
-    patterns_failed = sorted({c.pattern for c in failed})
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    data = ReportData(hindcast, checks, calibration, sensitivity, command, pattern_replicates, pattern_seed, proposal,
+                      load_sources(), load_registry(hindcast.result.scenario.get("registry")),
+                      datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    return render(data)
+
+
+def render(data: ReportData) -> str:
+    """The document: every section in order, as Markdown."""
+    lines: list[str] = []
+    for section in SECTIONS:
+        lines += section(data)
+    return "\n".join(lines) + "\n"
+
+
+def _header_section(d: ReportData) -> list[str]:
+    """Title, the generated-by note and what the numbers come from."""
+    command = d.command
+    when = d.when
+    r = d.r
+    hindcast = d.hindcast
+    pattern_replicates = d.pattern_replicates
+    pattern_seed = d.pattern_seed
     L: list[str] = []
     w = L.append
-
     w("# Validation: how the model does on what already happened")
     w("")
     w(f"<!-- Generated by `{command}` on {when}. Do not edit by hand: rerun the command. -->")
@@ -275,6 +217,24 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
       "Every number below comes from that run; rerun the command after changing the model, the registry or the "
       "observations.")
     w("")
+    return L
+
+
+def _summary_section(d: ReportData) -> list[str]:
+    """In short: the scores, the misses, the patterns and calibration in one list."""
+    s = d.s
+    misses = d.misses
+    hindcast = d.hindcast
+    table = d.table
+    checks = d.checks
+    passed = d.passed
+    failed = d.failed
+    calibration = d.calibration
+    proposal = d.proposal
+    registry = d.registry
+    events = d.events
+    L: list[str] = []
+    w = L.append
     w("## In short")
     w("")
     w(f"- **Hindcast 2015-2025.** Brier score of the model's event forecasts: **{s['brier_model']:.3f}** over "
@@ -317,8 +277,18 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
       f"{n_implied} of them are readings of what a seed implies rather than states. The seeds say nothing about "
       "2017-2023 except through the 2024 newsletter. Most of the model's numbers are assumptions (section 5).")
     w("")
+    return L
 
-    # 1 hindcast
+
+def _hindcast_section(d: ReportData) -> list[str]:
+    """Section 1: the hindcast table, scores, definitions and observations."""
+    hindcast = d.hindcast
+    r = d.r
+    table = d.table
+    s = d.s
+    sources = d.sources
+    L: list[str] = []
+    w = L.append
     w("## 1 Hindcast 2015-2025")
     w("")
     w(f"Scenario `{display_path(hindcast.scenario_path)}`: {' '.join(str(r.scenario.get('description', '')).split())}")
@@ -371,13 +341,22 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
       "negotiation). Nor do they give political prisoners, alignment or subsidy numbers for 2024, so the "
       "newsletter's picture enters only as the events above.")
     w("")
+    return L
 
-    # 2 patterns
+
+def _patterns_section(d: ReportData) -> list[str]:
+    """Section 2: the pattern criteria (sim.evidence.patterns) and what fails."""
+    pattern_replicates = d.pattern_replicates
+    pattern_seed = d.pattern_seed
+    checks = d.checks
+    failed = d.failed
+    L: list[str] = []
+    w = L.append
     w("## 2 Patterns the model reproduces, and the ones it does not")
     w("")
     w(f"Each pattern of docs/ODD.md (section 1) measured on a fresh ensemble ({pattern_replicates} worlds per "
-      f"scenario, seed {pattern_seed}), with the bounds of `tests/evidence/test_patterns.py` where a test exists. The "
-      "criteria test direction and timing, not size.")
+      f"scenario, seed {pattern_seed}), with the criteria declared in `sim/evidence/patterns.py` (the pattern tests "
+      "check the same criteria on the same worlds). The criteria test direction and timing, not size.")
     w("")
     L += _table(("pattern", "claim", "scenario", "measure", "value", "criterion", "result"),
                 [(c.pattern, c.claim, c.scenario, c.measure, c.value, c.criterion,
@@ -389,7 +368,7 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
         w(f"**Not reproduced:** {'; '.join(items)}.")
     else:
         w("Every pattern criterion holds.")
-    p6 = [c for c in checks if c.pattern == "P6" and c.scenario == "hindcast_2015" and "balance" in c.claim]
+    p6 = [c for c in checks if c.pattern == "P6" and c.scenario == "hindcast_2015" and not c.expected]
     if p6 and not p6[0].passed:
         w("")
         w(f"P6 is the newsletter's \"return to the balancing act\". In the hindcast, with only the war imposed, the "
@@ -402,8 +381,19 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
           "return, so this is not a failed hindcast of a fact; it is a pattern the model does not produce "
           "without being told.")
     w("")
+    return L
 
-    # 3 calibration
+
+def _calibration_section(d: ReportData) -> list[str]:
+    """Section 3: the newest calibration, and the proposal rerun through this report."""
+    calibration = d.calibration
+    registry = d.registry
+    proposal = d.proposal
+    checks = d.checks
+    s = d.s
+    passed = d.passed
+    L: list[str] = []
+    w = L.append
     w("## 3 Calibration")
     w("")
     report, where = calibration
@@ -460,8 +450,15 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
              "accept. " if edges else "")
           + "Accepting the diff is a modelling decision for a person, to be recorded with an assumption text.")
     w("")
+    return L
 
-    # 4 sensitivity
+
+def _sensitivity_section(d: ReportData) -> list[str]:
+    """Section 4: the most influential parameters of a sensitivity sweep."""
+    sensitivity = d.sensitivity
+    registry = d.registry
+    L: list[str] = []
+    w = L.append
     w("## 4 Most influential parameters")
     w("")
     sens, where = sensitivity
@@ -479,8 +476,17 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
                       ("ASSUMPTION" if registry[row.parameter].assumption else "cited")
                       if row.parameter in registry else "?") for row in sens.itertuples()])
     w("")
+    return L
 
-    # 5 limits
+
+def _limits_section(d: ReportData) -> list[str]:
+    """Section 5: the known limits of the hindcast and of the model."""
+    registry = d.registry
+    table = d.table
+    s = d.s
+    n_happened = d.n_happened
+    L: list[str] = []
+    w = L.append
     n_assumed = sum(1 for p in registry.values() if p.assumption)
     w("## 5 Known limits")
     w("")
@@ -516,7 +522,12 @@ def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple
     w("- Three sanctions levels and a unitary EU; no US, IMF or NATO as actors; a reduced-form economy without "
       "prices, sectors or the ruble.")
     w("- Energy dependence is an output only; Moscow has no energy-price lever apart from the subsidy.")
-    return "\n".join(L) + "\n"
+    return L
+
+
+# The document's sections, in order; each is a function of the gathered data.
+SECTIONS: list[Callable[[ReportData], list[str]]] = [_header_section, _summary_section, _hindcast_section, _patterns_section, _calibration_section,
+                                                     _sensitivity_section, _limits_section]
 
 
 def _miss_text(hindcast: Hindcast, row) -> str:
