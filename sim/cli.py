@@ -649,13 +649,12 @@ def _terminate(signum, frame) -> None:
 def discover(folder: Path, target: str, out: Path | None, box: int | None, min_coverage: float, threshold: float,
              peel_alpha: float, no_plots: bool) -> None:
     """Scenario discovery on a sweep's points: under which conditions does the target outcome happen? (PRIM, CART)"""
-    from datetime import datetime
-
-    from sim.outputs.results import check_writable
+    from sim.outputs import paths
+    from sim.outputs.atomic import check_writable
     from sim.sweep.discover import discover as find_box
 
     found = find_box(folder, target, box=box, min_coverage=min_coverage, threshold=threshold, peel_alpha=peel_alpha)
-    out = check_writable(out or Path(folder) / f"discovery-{datetime.now():%Y%m%d-%H%M%S}")
+    out = check_writable(out or paths.discovery_folder(folder))
     found.save(out, plots=not no_plots)
     click.echo(found.text())
 

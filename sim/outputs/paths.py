@@ -8,6 +8,7 @@ writes next to the user, as a checkout does; ``--out`` (or ``out=``/``folder=``)
     <run folder>/report.html                        sim report RUN_FOLDER, sim run --report
     results/reports/<a>-vs-<b>-<time>.html          sim report RUN_FOLDER RUN_FOLDER ...
     results/<scenario>/sweep-<kind>-<time>/         sim sweep
+    <sweep folder>/discovery-<time>/                sim discover SWEEP_FOLDER
     results/calibration/<time>/                     sim calibrate
     docs/validation.md                              sim hindcast --report
 """
@@ -59,6 +60,11 @@ def sweep_folder(scenario_name: str, kind: str, when: datetime | None = None) ->
 def sweep_sensitivity_tables() -> list[Path]:
     """Sensitivity tables the validation report may use: under ``results/sensitivity/`` and every sweep's."""
     return [*SENSITIVITY.glob("**/*.csv"), *RESULTS.glob("*/sweep-*/indices.csv")]
+
+
+def discovery_folder(sweep: Path, when: datetime | None = None) -> Path:
+    """``<sweep folder>/discovery-<time>``: next to the points it reads."""
+    return Path(sweep) / f"discovery-{_stamp(when)}"
 
 
 def calibration_folder(when: datetime | None = None) -> Path:

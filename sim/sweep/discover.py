@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from sim.inputs.errors import ScenarioError, did_you_mean
-from sim.outputs.results import atomic_folder
+from sim.outputs.atomic import atomic_folder
 
 OPERATORS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt,
              "<": operator.lt}

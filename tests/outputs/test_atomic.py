@@ -80,6 +80,7 @@ def test_default_paths_are_relative_to_the_working_folder():
     assert paths.report_file(["a"], [Path("runs/a")], when) == Path("runs/a/report.html")
     assert paths.report_file(["a", "b"], [Path("x"), Path("y")], when) == Path("results/reports/a-vs-b-20260102-030405.html")
     assert paths.sweep_folder("baseline", "sobol", when) == Path("results/baseline/sweep-sobol-20260102-030405")
+    assert paths.discovery_folder(Path("s"), when) == Path("s/discovery-20260102-030405")
     assert paths.calibration_folder(when) == Path("results/calibration/20260102-030405")
     assert paths.VALIDATION_REPORT == Path("docs/validation.md")
     for path in (paths.RESULTS, paths.CALIBRATIONS, paths.SENSITIVITY, paths.VALIDATION_REPORT):

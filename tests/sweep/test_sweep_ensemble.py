@@ -16,7 +16,7 @@ from sim.model.model import BalancingModel
 from sim.sweep.outcomes import parse_outcomes
 from sim.sweep.runner import evaluate_points
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 OUTCOMES = ["alignment@2016:2021", "P(sanctions_level>=1)@2021", "unrest@2021", "political_prisoners@2021",
             "russia_trade_share@2021", "P(election>=1)@2016:2021"]
 
