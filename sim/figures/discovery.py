@@ -14,7 +14,8 @@ from typing import Any
 import matplotlib
 import numpy as np
 
-from sim.figures.runs import BLUE, STYLE, VERMILLION, _figure, _save
+from sim.common.palette import BLUE, VERMILLION
+from sim.figures.runs import STYLE, _figure, _save
 
 GREY = "#999999"
 

@@ -11,52 +11,42 @@ headline outcomes with their uncertainty; the fan charts; the scenario's events
 with the passages of the source documents they rest on; the parameters that
 differ from the registry, each with its quote; the story of a typical world
 with the explanation of its turning points (:mod:`sim.explain`); and, for more
-than one run, the comparison table and overlay plots (:mod:`sim.compare`,
-:func:`sim.plots.plot_compare`). All text is escaped with ``html.escape``.
+than one run, the comparison table and overlay plots (:mod:`sim.outputs.compare`,
+:func:`sim.figures.runs.plot_compare`). All text is escaped with ``html.escape``.
 
-This module reads result tables only (``Result.load`` or ``sim.run``); it never
-imports the model or Mesa.
+This module lays out the page and the sections about events, parameters, the typical
+world, the comparison and provenance; the scenario, outcome and figure sections are in
+:mod:`sim.report.sections`, the HTML primitives in :mod:`sim.report.html`, the style sheet
+is package data (``sim/report/report.css``, coloured by :mod:`sim.common.palette`) and the
+typical world's figure is drawn by :mod:`sim.figures.typical`. It reads result tables only
+(``Result.load`` or ``sim.run``); it never imports the model or Mesa.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import tempfile
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
-import matplotlib
 import numpy as np
 
-from sim.outputs.compare import HEADLINE, default_years, difference_table, unique_names
+from sim.outputs.compare import default_years, difference_table, unique_names
 from sim.outputs.compare import notes as compare_notes
-from sim.outputs.results import uncertainty_split
-from sim.inputs.runspec import UNCERTAINTY_LABELS
 from sim.inputs.errors import ScenarioError
 from sim.outputs.atomic import write_text
+from sim.report.html import e, figure_tag, heading_tag, output_label, run_title
+from sim.report.sections import (RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, figures_section, outcomes_section,
+                                 run_figures, scenario_section)
+from sim.common import palette
+from sim.common.formats import decimals_for
 from sim.explain.decisions import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
                          percent, state_periods, traced_replicates, typical_replicate)
 from sim.inputs.registry import load_registry, load_sources, quote_context, split_at_quote
 from sim.explain.terms import AGENT_NAMES, DECISIONS
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
-RUN_FIGURES = ["overview", "fan_alignment", "fan_russia_trade_share", "fan_eu_trade_share", "fan_subsidy_pct_gdp",
-               "fan_eu_engagement", "fan_integration_pressure", "fan_repression", "fan_political_prisoners",
-               "fan_unrest", "fan_gdp_growth", "fan_regime_security", "trade_shares", "event_probabilities"]
-# With several runs, each run shows these; the fan charts are replaced by the overlays.
-RUN_FIGURES_IN_COMPARISON = ["overview", "trade_shares", "event_probabilities"]
-FIGURE_CAPTIONS = {
-    "overview": "Six key outcomes at a glance. The line is the median world; the dark band holds half of "
-                "all worlds and the light band 90% of them. Grey columns are election years; dashed lines "
-                "mark the scenario's events.",
-    "trade_shares": "Who Belarus trades with: the mean share of each partner across all worlds.",
-    "event_probabilities": "How likely each event is, year by year: the share of worlds in which it happens.",
-}
-EVENT_ROWS = ["crackdown", "sanctions_tightened", "sanctions_eased", "sanctions_any", "sanctions_broad",
-              "prisoner_release", "lean_east", "tilt_west", "subsidy_raised", "subsidy_cut"]
 SHORT_MOVES = {"lean_east": "East", "tilt_west": "West", "loosen": "loosen", "crack_down": "crackdown",
                "cut": "cut", "raise": "raise", "ease": "ease", "press": "press", "tighten": "tighten",
                "reduce": "reduce", "expand": "expand"}
@@ -98,11 +88,6 @@ def build_report(results: Sequence[Any], folders: Sequence[str | Path | None] | 
 
 
 # --------------------------------------------------------------------------- page layout
-
-
-def e(text: Any) -> str:
-    """Escape any value for HTML text or attributes."""
-    return html.escape(str(text), quote=True)
 
 
 def _page(title: str, toc: list[tuple[str, str]], body: str) -> str:
@@ -153,89 +138,23 @@ the likelier the option. The section on a typical world shows those reasons for 
 </section>"""
 
 
-CSS = """
-:root { --ink:#1d2433; --muted:#5b6475; --line:#d9dee7; --soft:#f4f6f9; --blue:#0072B2; --red:#B4420A;
-        --green:#00795A; --east:#D55E00; --west:#0072B2; }
-* { box-sizing: border-box; }
-body { margin:0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-       color:var(--ink); background:#fff; font-size:17px; line-height:1.55; }
-header.top, main, nav.toc, footer { max-width: 1200px; margin: 0 auto; padding: 0 24px; }
-header.top { padding-top: 28px; }
-.kicker { color:var(--muted); text-transform:uppercase; letter-spacing:.06em; font-size:13px; margin:0; }
-h1 { font-size: 32px; line-height:1.2; margin: 6px 0 6px; }
-h2 { font-size: 25px; margin: 44px 0 10px; padding-top: 10px; border-top: 3px solid var(--ink); }
-h3 { font-size: 20px; margin: 30px 0 8px; }
-h4 { font-size: 18px; margin: 0 0 6px; }
-.made { color:var(--muted); font-size: 14px; margin: 0 0 12px; }
-nav.toc { font-size: 15px; margin-bottom: 8px; }
-nav.toc ol { margin: 4px 0 0; padding-left: 22px; columns: 2; }
-a { color: var(--blue); }
-code { font-size: 90%; background: var(--soft); padding: 1px 4px; border-radius: 3px; }
-.box { background: var(--soft); border-radius: 8px; padding: 4px 22px 10px; margin-top: 20px; }
-.box h2 { border-top: none; margin-top: 12px; font-size: 21px; }
-.lead { font-size: 19px; }
-.questions li { margin: 6px 0; font-size: 18px; }
-.meta { color: var(--muted); font-size: 14px; }
-figure { margin: 18px 0 26px; page-break-inside: avoid; break-inside: avoid; }
-figure img { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; display: block; }
-figcaption { color: var(--muted); font-size: 14.5px; margin-top: 6px; }
-.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0 22px; }
-@media (max-width: 800px) { .grid { grid-template-columns: 1fr; } nav.toc ol { columns: 1; } }
-table { border-collapse: collapse; width: 100%; font-size: 15px; margin: 10px 0 18px; }
-th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
-th { background: var(--soft); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.band { display:block; color: var(--muted); font-size: 12.5px; }
-.unit { color: var(--muted); font-size: 13px; }
-.event { border-left: 4px solid var(--ink); padding: 2px 0 2px 16px; margin: 18px 0; page-break-inside: avoid; }
-.event .year { font-weight: 700; font-size: 19px; }
-blockquote { margin: 8px 0; padding: 6px 14px; background: var(--soft); border-left: 3px solid var(--muted);
-             font-style: italic; }
-blockquote mark { background: #fff1a8; font-style: italic; }
-.cite { font-size: 14px; color: var(--muted); margin: 2px 0 10px; }
-.uncited { font-size: 14px; margin: 6px 0 10px; padding: 4px 10px; border-left: 3px solid #d55e00; }
-.changes { margin: 4px 0; }
-.after { font-size: 15px; color: var(--muted); }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin: 18px 0;
-        page-break-inside: avoid; break-inside: avoid; }
-.card .when { color: var(--muted); font-size: 14px; }
-.bars { margin: 8px 0 10px; }
-.bar { display: grid; grid-template-columns: 250px 1fr 130px; align-items: center; gap: 8px; font-size: 15px; }
-.bar .track { background: var(--soft); height: 14px; border-radius: 7px; overflow: hidden; }
-.bar .fill { background: #9aa6b8; height: 100%; }
-.bar.chosen .fill { background: var(--blue); }
-.bar.chosen { font-weight: 700; }
-td.pos { color: var(--green); } td.neg { color: var(--red); } td.zero { color: #a0a7b4; }
-tr.total td { font-weight: 700; border-top: 2px solid var(--ink); }
-.termname { font-weight: 600; }
-.meaning { display: block; color: var(--muted); font-size: 13px; font-weight: 400; }
-.story td { text-align: center; white-space: nowrap; }
-.story td.hold { color: #b4bac5; }
-.story td.key { font-weight: 700; background: #fff6d6; }
-.story td.east { color: var(--east); } .story td.west { color: var(--west); }
-.note { font-size: 15px; color: var(--muted); }
-.decided { background: #eef5fb; border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
-.faced { font-size: 15px; }
-footer { color: var(--muted); font-size: 14px; border-top: 1px solid var(--line); margin-top: 50px;
-         padding-top: 10px; padding-bottom: 40px; }
-@media print { body { font-size: 12pt; } nav.toc { display: none; } h2 { page-break-before: auto; }
-               a { color: inherit; text-decoration: none; } }
-"""
+# The style sheet is package data (sim/report/report.css); the colours are the palette's.
+CSS = palette.css_variables() + "\n" + resources.files("sim.report").joinpath("report.css").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- one run
 
 
 def _single(result, folder, scratch: Path) -> tuple[str, list[tuple[str, str]], str]:
-    title = _title(result)
-    figures = _run_figures(result, folder, scratch / "run", RUN_FIGURES)
+    title = run_title(result)
+    figures = run_figures(result, folder, scratch / "run", RUN_FIGURES)
     toc = [("scenario", "The scenario"), ("outcomes", "Headline outcomes"), ("figures", "Figures"),
            ("events", "Events and their sources"), ("parameters", "Parameters changed"),
            ("typical-world", "A typical world and its turning points"), ("about-run", "About this run")]
     parts = [
-        _scenario_section(result, "scenario", level=2),
-        _outcomes_section(result, "outcomes"),
-        _figures_section(result, figures, "figures"),
+        scenario_section(result, "scenario", level=2),
+        outcomes_section(result, "outcomes"),
+        figures_section(result, figures, "figures"),
         _events_section(result, "events"),
         _parameters_section(result, "parameters"),
         _typical_section(result, "typical-world", scratch / "typical"),
@@ -250,16 +169,16 @@ def _several(results, folders, scratch: Path) -> tuple[str, list[tuple[str, str]
     toc = [("scenarios", "The scenarios"), ("comparison", "Comparison")]
     parts = ['<section id="scenarios"><h2>The scenarios</h2>']
     for i, (name, result) in enumerate(zip(names, results)):
-        parts.append(_scenario_section(result, f"scenario-{i}", level=3, name=name))
+        parts.append(scenario_section(result, f"scenario-{i}", level=3, name=name))
     parts.append("</section>")
     parts.append(_comparison_section(results, names, "comparison", scratch / "compare"))
     for i, (name, result, folder) in enumerate(zip(names, results, folders)):
         anchor = f"run-{i}"
         toc.append((anchor, f"{name} in detail"))
-        figures = _run_figures(result, folder, scratch / f"run{i}", RUN_FIGURES_IN_COMPARISON)
-        parts.append(f'<section id="{anchor}"><h2>{e(name)} in detail: {e(_title(result))}</h2>')
-        parts.append(_outcomes_section(result, f"{anchor}-outcomes", level=3))
-        parts.append(_figures_section(result, figures, f"{anchor}-figures", level=3))
+        figures = run_figures(result, folder, scratch / f"run{i}", RUN_FIGURES_IN_COMPARISON)
+        parts.append(f'<section id="{anchor}"><h2>{e(name)} in detail: {e(run_title(result))}</h2>')
+        parts.append(outcomes_section(result, f"{anchor}-outcomes", level=3))
+        parts.append(figures_section(result, figures, f"{anchor}-figures", level=3))
         parts.append(_events_section(result, f"{anchor}-events", level=3))
         parts.append(_parameters_section(result, f"{anchor}-parameters", level=3))
         parts.append(_typical_section(result, f"{anchor}-typical", scratch / f"typical{i}", level=3))
@@ -267,217 +186,6 @@ def _several(results, folders, scratch: Path) -> tuple[str, list[tuple[str, str]
     toc.append(("about-run", "About these runs"))
     parts.append(_about_section(results, folders, "about-run"))
     return "\n".join(parts), toc, title
-
-
-def _title(result) -> str:
-    return str((result.scenario or {}).get("title") or result.name)
-
-
-def _heading(level: int, anchor: str, text: str) -> str:
-    return f'<h{level} id="{e(anchor)}">{e(text)}</h{level}>'
-
-
-# --------------------------------------------------------------------------- scenario, outcomes
-
-
-def _scenario_section(result, anchor: str, level: int = 2, name: str | None = None) -> str:
-    scenario = result.scenario or {}
-    heading = "The scenario" if name is None else f"{name}: {_title(result)}"
-    description = " ".join(str(scenario.get("description") or "").split())
-    years = result.years
-    out = [f'<section>{_heading(level, anchor, heading)}']
-    if description:
-        out.append(f'<p class="lead">{e(description)}</p>')
-    out.append(f'<p class="meta">Scenario <code>{e(result.name)}</code> &middot; {years[0]}&ndash;{years[-1]} '
-               f'&middot; {result.replicates:,} worlds &middot; seed {e(result.seed)} &middot; '
-               f'{e(UNCERTAINTY_LABELS.get(getattr(result, "parameter_uncertainty", "chance"), ""))}</p>')
-    questions = [str(q) for q in scenario.get("questions") or []]
-    if questions:
-        out.append("<h4>Questions for discussion</h4>" if level > 2 else "<h3>Questions for discussion</h3>")
-        out.append('<ol class="questions">' + "".join(f"<li>{e(q)}</li>" for q in questions) + "</ol>")
-    out.append("</section>")
-    return "\n".join(out)
-
-
-def _outcome_years(result) -> list[int]:
-    years = result.years
-    chosen = {years[0], years[len(years) // 2], years[-1]}
-    for event in (result.scenario or {}).get("events") or []:
-        y = int(event.get("year", years[0]))
-        for candidate in (y, y + 1):
-            if years[0] <= candidate <= years[-1]:
-                chosen.add(candidate)
-    chosen = sorted(chosen)
-    while len(chosen) > 7:  # keep first, last and the event years; drop the middle year first
-        middle = years[len(years) // 2]
-        if middle in chosen and middle not in (years[0], years[-1]):
-            chosen.remove(middle)
-        else:
-            chosen.pop(len(chosen) // 2)
-    return chosen
-
-
-def _decimals(values) -> int:
-    finite = [abs(v) for v in values if v is not None and np.isfinite(v)]
-    top = max(finite, default=0.0)
-    return 2 if top < 10 else 1 if top < 100 else 0
-
-
-STATE_EVENTS = {"sanctions_any", "sanctions_broad", "election", "ukraine_war"}  # states, not moves
-
-
-def _outcomes_section(result, anchor: str, level: int = 2) -> str:
-    years = _outcome_years(result)
-    summary = result.summary.set_index(["output", "year"])
-    summary = summary[~summary.index.duplicated()]
-    first = result.years[0]
-    base_year = int(result.parameters.get("model.base_year", {}).get("value", first))
-    head = "".join(f'<th class="num">{y}{" (start)" if y == first else ""}</th>' for y in years)
-    rows = []
-    for output in HEADLINE:
-        if output not in OUTPUTS or (output, years[0]) not in summary.index:
-            continue
-        meta = OUTPUTS[output]
-        values = [summary.loc[(output, y)] for y in years if (output, y) in summary.index]
-        decimals = 0 if output == "sanctions_level" else _decimals([v[s] for v in values for s in ("p05", "p50", "p95")])
-        cells = []
-        for y in years:
-            if (output, y) not in summary.index:
-                cells.append('<td class="num">&ndash;</td>')
-                continue
-            row = summary.loc[(output, y)]
-            cells.append(f'<td class="num">{e(num(row.p50, decimals))}'
-                         f'<span class="band">{e(num(row.p05, decimals))} to {e(num(row.p95, decimals))}</span></td>')
-        rows.append(f'<tr><td><span class="termname">{e(_label(output))}</span>'
-                    f'<span class="unit"> {e(meta.unit)}</span></td>{"".join(cells)}</tr>')
-    events = result.events
-    event_rows = []
-    for event in EVENT_ROWS:
-        table = events[events["event"] == event].set_index("year")
-        if table.empty:
-            continue
-        meaning = str(table["meaning"].iloc[0]).replace(">=", "≥")
-        # The base year's moves are the initial picture (e.g. the 2015 releases), not choices of the model.
-        given = first == base_year and event not in STATE_EVENTS
-        cells = "".join(f'<td class="num">{e(percent(float(table.loc[y, "probability"])))}</td>'
-                        if y in table.index and not (given and y == first) else '<td class="num">&ndash;</td>'
-                        for y in years)
-        event_rows.append(f"<tr><td>{e(meaning)}</td>{cells}</tr>")
-    return f"""<section>{_heading(level, anchor, "Headline outcomes")}
-<p>Each cell: the <strong>median</strong> world, and below it the range that holds 90% of the worlds.
-The years shown are the first and last, the middle year, and the years of the scenario's events and the year after.</p>
-<table><thead><tr><th>outcome</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-<p>How often things happen: the share of worlds in which each event occurs that year. In the base year
-(2015) the moves are the initial picture from the sources, not the model's choices, and are left out (&ndash;).</p>
-<table><thead><tr><th>event</th>{head}</tr></thead><tbody>{"".join(event_rows)}</tbody></table>
-{_uncertainty_split_html(result)}
-</section>"""
-
-
-def _uncertainty_split_html(result) -> str:
-    """Prior mode: each headline band in the last year, with and without the assumptions' draws."""
-    split = uncertainty_split(result, [o for o in HEADLINE if o in OUTPUTS])
-    if split.empty:
-        return ("<p>The ranges show <strong>chance only</strong>: every world shares one set of parameter values. "
-                "Run with <code>--parameter-uncertainty prior</code> to let every world draw each assumed value "
-                "too.</p>")
-    rows = []
-    for row in split.itertuples():
-        d = 0 if row.output == "sanctions_level" else _decimals([row.p05, row.p95, row.chance_p05, row.chance_p95])
-        rows.append(f'<tr><td><span class="termname">{e(_label(row.output))}</span></td>'
-                    f'<td class="num">{e(num(row.p05, d))} to {e(num(row.p95, d))}</td>'
-                    f'<td class="num">{e(num(row.chance_p05, d))} to {e(num(row.chance_p95, d))}</td>'
-                    f'<td class="num">{e(percent(row.from_assumptions))}</td></tr>')
-    year = int(split["year"].iloc[0])
-    return f"""<p>Where the spread comes from: in this run every world also drew each assumed (ASSUMPTION)
-parameter from its prior (<code>--parameter-uncertainty prior</code>). The 90% range in {year} with those draws,
-the range of the same worlds with chance alone, and the share of the band the assumptions add
-(1 &minus; (chance width / width)&sup2;).</p>
-<table><thead><tr><th>outcome</th><th class="num">chance and assumptions</th><th class="num">chance only</th>
-<th class="num">from assumptions</th></tr></thead><tbody>{"".join(rows)}</tbody></table>"""
-
-
-def _label(output: str) -> str:
-    labels = {"alignment": "Alignment (−1 Russia … +1 West)", "russia_trade_share": "Russia's share of trade",
-              "eu_trade_share": "EU's share of trade", "sanctions_level": "EU sanctions level (0–2)",
-              "subsidy_pct_gdp": "Russian subsidy and loans", "unrest": "Street unrest",
-              "gdp_growth": "Belarus GDP growth", "regime_security": "Regime security",
-              "eu_engagement": "EU engagement", "integration_pressure": "Russian pressure for integration",
-              "repression": "Repression in Belarus", "political_prisoners": "Political prisoners held at year end"}
-    return labels.get(output, output.replace("_", " ").capitalize())
-
-
-# --------------------------------------------------------------------------- figures
-
-
-def _run_figures(result, folder, scratch: Path, stems: list[str]) -> dict[str, Path]:
-    """PNG files of the run's figures: the run folder's own when all are there, else drawn afresh."""
-    if folder is not None:
-        existing = {stem: Path(folder) / "plots" / f"{stem}.png" for stem in stems}
-        if all(p.is_file() for p in existing.values()):
-            return existing
-    from sim.figures.runs import plot_run
-
-    plot_run(result, scratch)
-    return {stem: scratch / f"{stem}.png" for stem in stems if (scratch / f"{stem}.png").is_file()}
-
-
-def _png_bytes(path: Path) -> bytes:
-    """The PNG reduced to a 256-colour palette (median cut, no dithering): the same picture at a third of
-    the size, so that the report stays small enough to email. The original is kept if that fails."""
-    raw = Path(path).read_bytes()
-    try:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(raw)) as image:
-            palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                                    dither=Image.Dither.NONE)
-            buffer = io.BytesIO()
-            palette.save(buffer, "PNG", compress_level=6)
-        small = buffer.getvalue()
-        return small if len(small) < len(raw) else raw
-    except Exception:  # Pillow missing or an unusual file: embed it as it is
-        return raw
-
-
-def _img(path: Path, alt: str) -> str:
-    data = base64.b64encode(_png_bytes(path)).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{e(alt)}">'
-
-
-def _figure(path: Path, alt: str, caption: str) -> str:
-    return f"<figure>{_img(path, alt)}<figcaption>{e(caption)}</figcaption></figure>"
-
-
-def _figure_text(stem: str) -> tuple[str, str]:
-    if stem in FIGURE_CAPTIONS:
-        return stem.replace("_", " "), FIGURE_CAPTIONS[stem]
-    output = stem[len("fan_"):] if stem.startswith("fan_") else stem
-    meta = OUTPUTS.get(output)
-    what = _label(output)
-    unit = f" ({meta.unit})" if meta else ""
-    return f"Fan chart: {what}", f"{what}{unit}."
-
-
-def _figures_section(result, figures: dict[str, Path], anchor: str, level: int = 2) -> str:
-    out = [f"<section>{_heading(level, anchor, 'Figures')}"]
-    if "overview" in figures:
-        alt, caption = _figure_text("overview")
-        out.append(_figure(figures["overview"], f"Overview of {_title(result)}", caption))
-    fans = [stem for stem in figures if stem.startswith("fan_")]
-    if fans:
-        out.append('<p class="note">Fan charts: the line is the median world, the dark band half of all worlds, '
-                   'the light band 90% of them.</p><div class="grid">')
-        for stem in fans:
-            alt, caption = _figure_text(stem)
-            out.append(_figure(figures[stem], alt, caption))
-        out.append("</div>")
-    for stem in ("trade_shares", "event_probabilities"):
-        if stem in figures:
-            alt, caption = _figure_text(stem)
-            out.append(_figure(figures[stem], alt, caption))
-    out.append("</section>")
-    return "\n".join(out)
 
 
 # --------------------------------------------------------------------------- events and parameters
@@ -560,7 +268,7 @@ def _after_text(result, year: int) -> str:
 
 def _events_section(result, anchor: str, level: int = 2) -> str:
     events = sorted((result.scenario or {}).get("events") or [], key=lambda ev: int(ev.get("year", 0)))
-    out = [f"<section>{_heading(level, anchor, 'Events and their sources')}"]
+    out = [f"<section>{heading_tag(level, anchor, 'Events and their sources')}"]
     if not events:
         out.append("<p>This scenario imposes no events: every move comes from the agents' own choices, with oil "
                    "prices, Russia's growth and unrest drawn at random in each world.</p></section>")
@@ -605,7 +313,7 @@ def _marked(sentence: str, quote: str) -> str:
 
 def _parameters_section(result, anchor: str, level: int = 2) -> str:
     changed = changed_parameters(result)
-    out = [f"<section>{_heading(level, anchor, 'Parameters changed from the registry')}"]
+    out = [f"<section>{heading_tag(level, anchor, 'Parameters changed from the registry')}"]
     if not changed:
         out.append("<p>None: this run uses every parameter at its value in the cited registry "
                    "(<code>seeds/parameters.yaml</code>; <code>sim params</code> lists them). Any one-off jolts to "
@@ -660,7 +368,7 @@ def _parameters_section(result, anchor: str, level: int = 2) -> str:
 
 
 def _typical_section(result, anchor: str, scratch: Path, level: int = 2) -> str:
-    out = [f"<section>{_heading(level, anchor, 'A typical world and its turning points')}"]
+    out = [f"<section>{heading_tag(level, anchor, 'A typical world and its turning points')}"]
     traced = traced_replicates(result)
     if not traced:
         out.append("<p>This run kept no decision trace, so its choices cannot be explained.</p></section>")
@@ -677,7 +385,7 @@ def _typical_section(result, anchor: str, scratch: Path, level: int = 2) -> str:
                f"RUN_FOLDER --year Y --agent minsk --replicate K</code>.)</p>")
     figure = _typical_figure(result, replicate, points, scratch)
     if figure is not None:
-        out.append(_figure(figure, f"World {replicate} against all worlds",
+        out.append(figure_tag(figure, f"World {replicate} against all worlds",
                            f"World {replicate} (orange) against the median and 90% range of all worlds (blue). "
                            f"Dotted lines mark its key turning points."))
     out.append(_story_table(result, replicate, points))
@@ -797,53 +505,17 @@ def _value_cell(value: float) -> str:
 
 
 def _typical_figure(result, replicate: int, points, scratch: Path) -> Path | None:
-    """The typical world's alignment, unrest, sanctions and subsidy against the ensemble's median and 90% band."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    """The typical world's path against the ensemble (drawn by sim.figures.typical); None without a time series."""
+    from sim.figures.typical import plot_typical_world
 
-    from sim.figures.runs import STYLE
-
-    panels = [("alignment", "Alignment (−1 Russia, +1 West)"), ("unrest", "Street unrest (end of year)"),
-              ("sanctions_level", "EU sanctions level"), ("subsidy_pct_gdp", "Russian subsidy, % of GDP")]
-    summary, ts = result.summary, result.timeseries
+    ts = result.timeseries
     if ts is None:  # a summary-only run keeps no single world's path
         return None
     world = ts[ts["replicate"] == replicate].set_index("year").sort_index()
     if world.empty:
         return None
-    scratch.mkdir(parents=True, exist_ok=True)
-    path = scratch / "typical_world.png"
-    point_years = sorted({p.year for p in points})
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(12, 6.6), layout="constrained")
-        FigureCanvasAgg(fig)
-        axes = fig.subplots(2, 2, sharex=True)
-        for ax, (output, title) in zip(axes.flat, panels):
-            table = summary[summary["output"] == output].drop_duplicates("year").set_index("year").sort_index()
-            ax.fill_between(table.index, table["p05"], table["p95"], color="#0072B2", alpha=0.18, linewidth=0)
-            ax.plot(table.index, table["p50"], color="#0072B2", linewidth=2.2)
-            ax.plot(world.index, world[output], color="#D55E00", linewidth=2.4, linestyle="--", marker="o",
-                    markersize=4)
-            for year in point_years:
-                ax.axvline(year, color="#555555", linestyle=":", linewidth=1.1)
-            ax.set_title(title, fontsize=13)
-            if output == "sanctions_level":
-                ax.set_yticks([0, 1, 2], ["0 none", "1 targeted", "2 broad"])
-                ax.set_ylim(-0.15, 2.15)
-            if output == "alignment":
-                ax.axhline(0, color="#666666", linewidth=0.8)
-        for ax in axes[-1]:
-            ax.set_xlabel("year")
-        handles = [Line2D([], [], color="#D55E00", linestyle="--", marker="o", linewidth=2.4,
-                          label=f"world {replicate}"),
-                   Line2D([], [], color="#0072B2", linewidth=2.2, label="median of all worlds"),
-                   Patch(facecolor="#0072B2", alpha=0.18, label="90% of worlds"),
-                   Line2D([], [], color="#555555", linestyle=":", label="turning point")]
-        fig.legend(handles=handles, loc="outside upper center", ncol=4, frameon=False)
-        fig.savefig(path, dpi=110)
-    return path
+    return plot_typical_world(result.summary, world, replicate, sorted({p.year for p in points}),
+                              scratch / "typical_world.png")
 
 
 # --------------------------------------------------------------------------- several runs
@@ -853,7 +525,7 @@ def _comparison_section(results, names, anchor: str, scratch: Path) -> str:
     from sim.figures.runs import plot_compare
 
     years = default_years(results)
-    out = [f'<section>{_heading(2, anchor, "Comparison")}']
+    out = [f'<section>{heading_tag(2, anchor, "Comparison")}']
     for note in compare_notes(results):
         out.append(f'<p class="note">Note: {e(note)}.</p>')
     if years:
@@ -863,10 +535,10 @@ def _comparison_section(results, names, anchor: str, scratch: Path) -> str:
         rows = []
         for output, group in table.groupby("output", sort=False):
             numbers = [v for n in names for s in ("p50", "p05", "p95") for v in group[f"{n}:{s}"].tolist()]
-            decimals = 0 if output == "sanctions_level" else _decimals(numbers)
+            decimals = 0 if output == "sanctions_level" else decimals_for(numbers)
             first = True
             for _, row in group.iterrows():
-                label = (f'<span class="termname">{e(_label(output))}</span>'
+                label = (f'<span class="termname">{e(output_label(output))}</span>'
                          f'<span class="unit"> {e(OUTPUTS[output].unit)}</span>') if first else ""
                 first = False
                 cells = "".join(
@@ -889,7 +561,7 @@ def _comparison_section(results, names, anchor: str, scratch: Path) -> str:
                    'worlds.</p><div class="grid">')
         for path in pngs:
             output = path.stem[len("compare_"):]
-            out.append(_figure(path, f"Comparison: {_label(output)}", f"{_label(output)}, by scenario."))
+            out.append(figure_tag(path, f"Comparison: {output_label(output)}", f"{output_label(output)}, by scenario."))
         out.append("</div>")
     out.append("</section>")
     return "\n".join(out)
@@ -907,7 +579,7 @@ def _about_section(results, folders, anchor: str) -> str:
         rows.append(f"<tr><td><code>{e(result.name)}</code></td><td>{e(folder) if folder else '&ndash;'}</td>"
                     f"<td>{e(scenario.get('path', ''))}</td><td>{e(result.seed)}</td>"
                     f"<td>{result.replicates:,}</td><td>{e(result.started)}</td><td>{e(software)}</td></tr>")
-    return f"""<section>{_heading(2, anchor, "About this run" if len(results) == 1 else "About these runs")}
+    return f"""<section>{heading_tag(2, anchor, "About this run" if len(results) == 1 else "About these runs")}
 <p class="note">To reproduce a run exactly (scenario, overrides, horizon, seed and number of worlds, all from its
 manifest): <code>sim rerun RUN_FOLDER</code>, which also says whether every number matches. The run folder holds
 every table behind this report.</p>

@@ -21,6 +21,8 @@ import pytest
 import sim
 from sim.explain.decisions import key_turning_points, typical_replicate
 from sim.inputs.registry import load_sources
+from sim.common.formats import decimals_for, number
+from sim.report.sections import outcome_years
 from sim.report.document import COMPARE_OUTPUTS, RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, build_report, write_report
 from sim.outputs.results import Result
 
@@ -115,9 +117,13 @@ def test_report_holds_the_scenario_its_questions_and_outcomes(single, unrest):
     for question in scenario["questions"]:
         assert f"<li>{html.escape(question)}</li>" in single
     assert "Headline outcomes" in single and "range that holds 90% of the worlds" in single
-    # Median and band of alignment in the last year, as in the summary.
+    # Median and band of alignment in the last year, as in the summary, with the decimals every table uses
+    # (sim.common.formats: the same median prints the same in sim compare and in the report).
+    years = outcome_years(unrest)
+    values = unrest.summary.query("output == 'alignment' and year in @years")[["p05", "p50", "p95"]].to_numpy()
+    decimals = decimals_for(values.ravel())
     row = unrest.summary.query("output == 'alignment' and year == 2024").iloc[0]
-    shown = f"{row.p05:.2f} to {row.p95:.2f}".replace("-", "\u2212")
+    shown = f"{number(row.p50, decimals)}<span class=\"band\">{number(row.p05, decimals)} to {number(row.p95, decimals)}"
     assert shown in single
     assert "Minsk cracks down" in single
 
