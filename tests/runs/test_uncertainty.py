@@ -17,7 +17,7 @@ from sim.inputs.scenario import load_scenario
 from sim.outputs.results import Result, uncertainty_split
 from sim.runs.ensemble import rerun, run
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from sim.cli import cli
 from sim.inputs.errors import ScenarioError
 from sim.inputs.scenario import MAX_DOCUMENT_BYTES, ScenarioWarning, load_scenario
 
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 ARTICLE = ("Belarus and the EU: a student's reading.\n\n"
            "In 2024 the regime began to pardon political prisoners in small rounds. "
            "Observers in Vilnius read it as an offer to Brussels.\n")

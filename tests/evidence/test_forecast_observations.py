@@ -99,7 +99,7 @@ def test_year_log_likelihood_sums_that_years_measurements_only(record):
 def test_the_odd_table_of_widths_is_the_record_s(record):
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "ODD.md").read_text(encoding="utf-8")
     section = text[text.index("### 6.1"):text.index("## 7 Submodels")]
     rows = {}
     for line in section.splitlines():
