@@ -19,6 +19,7 @@ A scenario is a YAML mapping::
         citations: [{doc: 004_57e9efcc513ef767.txt, quote: "..."}]   # a seed, or one of documents:
     documents: {smith2024: sources/smith2024.txt}       # optional: your own UTF-8 texts, relative to this file
     questions: [what happens to alignment?]
+    leaves_out: [the 2020 crackdown]                     # what the scenario does not impose, said plainly
 
 An event's citations name a seed document or one of the scenario's own ``documents:``; either way
 the quote must occur verbatim in it. An event without any citation is accepted with a
@@ -97,6 +98,7 @@ class _ScenarioIn(_Strict):
     events: list[_EventIn] = []
     documents: dict[str, str] = {}
     questions: Optional[list[str]] = None
+    leaves_out: Optional[list[str]] = None
 
 
 _ALLOWED_KEYS = {
@@ -151,6 +153,7 @@ class Scenario:
     bases: tuple[Path, ...] = ()
     registry_path: Path | None = field(default=None, compare=False, repr=False)
     documents: dict[str, Path] = field(default_factory=dict)
+    leaves_out: tuple[str, ...] = ()
 
     @property
     def years(self) -> range:
@@ -224,6 +227,7 @@ class Scenario:
             "parameters": dict(self.parameters),
             "events": [self._event_dict(e) for e in self.events],
             "questions": list(self.questions),
+            "leaves_out": list(self.leaves_out),
             "documents": {name: str(path) for name, path in self.documents.items()},
             "path": str(self.path), "bases": [str(b) for b in self.bases],
             "registry": str(self.registry_path) if self.registry_path else None,
@@ -420,7 +424,8 @@ def scenario_from_dict(data: Mapping[str, Any], registry: Registry | None = None
             events=tuple(sorted(events, key=lambda e: e.year)), questions=tuple(data.get("questions", [])),
             path=Path(data.get("path") or label), bases=tuple(Path(b) for b in data.get("bases", [])),
             registry_path=registry.path,
-            documents={str(k): Path(str(v)) for k, v in (data.get("documents") or {}).items()})
+            documents={str(k): Path(str(v)) for k, v in (data.get("documents") or {}).items()},
+            leaves_out=tuple(str(x) for x in data.get("leaves_out") or ()))
     except (KeyError, TypeError, ValueError) as err:
         raise ScenarioError(label, f"not a valid resolved scenario: {err!r}") from None
     for i, event in enumerate(scenario.events):
@@ -463,6 +468,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
     parameters: dict[str, float] = {}
     events: list[tuple[_Layer, int, _EventIn]] = []
     questions: list[str] = []
+    leaves_out: list[str] = []
     for layer in layers:
         spec = layer.spec
         for key in REQUIRED:
@@ -472,6 +478,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
         events.extend((layer, i, e) for i, e in enumerate(spec.events))
         if spec.questions is not None:
             questions = spec.questions
+        if spec.leaves_out is not None:  # like questions: the nearest file that says it
+            leaves_out = spec.leaves_out
 
     for key in REQUIRED:
         if key not in values:
@@ -506,6 +514,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
         events=tuple(Event(e.year, dict(e.set), dict(e.add), e.note,
                            tuple(Citation(c.doc, c.quote) for c in e.citations)) for e in ordered),
         questions=tuple(questions),
+        leaves_out=tuple(leaves_out),
         path=Path(path),
         bases=tuple(layer.path for layer in reversed(layers[:-1])),
         registry_path=registry.path,
