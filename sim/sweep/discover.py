@@ -29,6 +29,7 @@ moved a bound by chance) are then dropped, as the EMA Workbench's own workflow r
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import operator
@@ -337,7 +338,14 @@ def _prim(x: pd.DataFrame, hits: np.ndarray, threshold: float, peel_alpha: float
         from ema_workbench.analysis import prim
 
         logging.getLogger("EMA").setLevel(logging.ERROR)
-        found = prim.Prim(x, hits, threshold=threshold, peel_alpha=peel_alpha, paste_alpha=paste_alpha).find_box()
+        settings = {"threshold": threshold, "peel_alpha": peel_alpha, "paste_alpha": paste_alpha}
+        # The workbench's 3.x line peels to its minimum mass without a density threshold (we choose the box with
+        # the threshold ourselves, see choose_box); 2.x also stops peeling there. Pass what this version takes.
+        accepted = inspect.signature(prim.Prim.__init__).parameters
+        found = prim.Prim(x, hits, **{k: v for k, v in settings.items() if k in accepted}).find_box()
+        if found is None:
+            raise ScenarioError("--target", "PRIM found no box denser than the whole sweep; choose another target "
+                                            "or sweep more points", key="target")
         trajectory = found.peeling_trajectory.reset_index(drop=True)
         limits_list = [{name: (float(lims.loc[0, name]), float(lims.loc[1, name])) for name in x.columns}
                        for lims in found.box_lims]
