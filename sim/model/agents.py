@@ -13,6 +13,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.common.variables import MOVE_OPTIONS
 from sim.model.choice import Decision, logit_choice, per_world
 
 THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
@@ -66,8 +67,8 @@ class Minsk(BalancingAgent):
     """
 
     name = "minsk"
-    FOREIGN_OPTIONS = ("lean_east", "balance", "tilt_west")
-    DOMESTIC_OPTIONS = ("loosen", "hold", "crack_down")
+    FOREIGN_OPTIONS = MOVE_OPTIONS["minsk_foreign_move"]  # -1, 0, +1
+    DOMESTIC_OPTIONS = MOVE_OPTIONS["minsk_domestic_move"]
 
     def __init__(self, model):
         super().__init__(model)
@@ -179,8 +180,8 @@ class Moscow(BalancingAgent):
     """
 
     name = "moscow"
-    SUBSIDY_OPTIONS = ("cut", "keep", "raise")
-    PRESSURE_OPTIONS = ("ease", "hold", "press")
+    SUBSIDY_OPTIONS = MOVE_OPTIONS["moscow_subsidy_move"]
+    PRESSURE_OPTIONS = MOVE_OPTIONS["moscow_pressure_move"]
 
     def __init__(self, model):
         super().__init__(model)
@@ -251,8 +252,8 @@ class Brussels(BalancingAgent):
     """
 
     name = "brussels"
-    SANCTIONS_OPTIONS = ("ease", "keep", "tighten")
-    ENGAGEMENT_OPTIONS = ("reduce", "hold", "expand")
+    SANCTIONS_OPTIONS = MOVE_OPTIONS["brussels_sanctions_move"]
+    ENGAGEMENT_OPTIONS = MOVE_OPTIONS["brussels_engagement_move"]
 
     def __init__(self, model):
         super().__init__(model)

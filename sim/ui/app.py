@@ -34,6 +34,7 @@ with warnings.catch_warnings():  # Mesa 3.3's ComponentsView trips Solara's hook
 from sim.common.formats import number, percent
 from sim.common.names import excerpt
 from sim.common.variables import SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
+from sim.explain.terms import DECISIONS
 from sim.figures import live
 from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.model.model import BalancingModel
@@ -61,8 +62,9 @@ SLIDERS: dict[str, str] = {
     "brussels.prisoner_tolerance": "Political prisoners the EU tolerates",
 }
 
-OPTION_TEXT = {"lean_east": "lean East", "balance": "balance", "tilt_west": "tilt West",
-               "loosen": "loosen", "hold": "hold", "crack_down": "crack down"}
+# Minsk's options in words, as the explanations name them (sim.explain.terms).
+OPTION_TEXT = {option: words.label for name in ("foreign", "domestic")
+               for option, words in DECISIONS["minsk", name].options.items()}
 DECISION_TEXT = {"foreign": ("Foreign policy", "minsk_foreign_move"),
                  "domestic": ("At home", "minsk_domestic_move")}
 
