@@ -1,7 +1,9 @@
 """The ``sim`` command line: parses arguments and prints; the work is in the modules.
 
-Commands: ``sim params``, ``sim cite ID``, ``sim validate FILE...``. Bad input of
-any kind ends with ``error: <one line>`` on stderr and exit status 2.
+``sim --help`` lists the commands. A scenario argument is a file or a shipped scenario's name
+(resolved by :func:`sim.inputs.resources.scenario_path`); default output folders come from
+:mod:`sim.outputs.paths`; tables and texts are built by the layers below. Bad input of any kind
+ends with ``error: <one line>`` on stderr and exit status 2.
 
 To add a command, decorate a function with ``@cli.command()`` in the marked
 section below; use ``registry_from(ctx)`` for the registry and ``SET_OPTION``
@@ -20,13 +22,10 @@ from typing import Any
 
 import click
 
-from sim.common.formats import compact
-from sim.common.variables import OVERVIEW
 from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.inputs.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
 from sim.inputs.resources import scenario_path, shipped_scenarios
 from sim.inputs.scenario import load_scenario, parse_set
-from sim.inputs.runspec import UNCERTAINTY_MODES
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -219,6 +218,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     from sim import api
     from sim.outputs import paths
     from sim.outputs.atomic import check_writable
+    from sim.outputs.compare import run_summary_text
     from sim.outputs.results import run_id
 
     scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
@@ -235,7 +235,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     except KeyboardInterrupt:
         click.echo("interrupted: no run folder was written", err=True)
         ctx.exit(EXIT_INTERRUPTED)
-    click.echo(_headline_table(result))
+    click.echo(run_summary_text(result))
     click.echo(f"\nrun folder: {folder}")
     if with_report:
         try:
@@ -260,23 +260,6 @@ def _progress_bar(total: int, desc: str, unit: str, show: bool = True):
             pbar.n = done
             pbar.refresh()
         yield update
-
-
-def _headline_table(result) -> str:
-    """Median [p05, p95] of the headline outputs at the start, middle and end years."""
-    years = result.years
-    shown = sorted({years[0], years[len(years) // 2], years[-1]})
-    summary = result.summary.set_index(["output", "year"])
-    header = (f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]; "
-              f"{UNCERTAINTY_MODES[result.parameter_uncertainty]}")
-    lines = [header, f"{'output':<22}" + "".join(f"{y:>24}" for y in shown)]
-    for output in OVERVIEW:
-        cells = []
-        for year in shown:
-            row = summary.loc[(output, year)]
-            cells.append(f"{compact(row.p50)} [{compact(row.p05)}, {compact(row.p95)}]")
-        lines.append(f"{output:<22}" + "".join(f"{c:>24}" for c in cells))
-    return "\n".join(lines)
 
 
 @cli.command()

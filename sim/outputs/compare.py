@@ -17,9 +17,10 @@ from typing import Sequence
 
 import pandas as pd
 
-from sim.common.formats import decimals_for, fixed
+from sim.common.formats import compact, decimals_for, fixed
 from sim.common.names import unique_names  # noqa: F401  (re-exported: compare's callers use it)
-from sim.common.variables import HEADLINE, OUTPUTS  # noqa: F401  (HEADLINE re-exported: the table's rows)
+from sim.common.variables import HEADLINE, OUTPUTS, OVERVIEW  # noqa: F401  (HEADLINE re-exported: the table's rows)
+from sim.inputs.runspec import UNCERTAINTY_MODES
 
 STATS = ("p50", "p05", "p95")
 
@@ -234,4 +235,24 @@ def format_table(table: pd.DataFrame, width: int = 100) -> str:
     lines.append("each cell: median [5th, 95th percentile] across replicates")
     if diff_of:
         lines.append(f"diff: that scenario's median minus the median of {first}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- one run, in the terminal
+
+
+def run_summary_text(result, outputs=OVERVIEW) -> str:
+    """What ``sim run`` prints: median [p05, p95] of ``outputs`` at the start, middle and end years."""
+    years = result.years
+    shown = sorted({years[0], years[len(years) // 2], years[-1]})
+    summary = result.summary.set_index(["output", "year"])
+    header = (f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]; "
+              f"{UNCERTAINTY_MODES[result.parameter_uncertainty]}")
+    lines = [header, f"{'output':<22}" + "".join(f"{y:>24}" for y in shown)]
+    for output in outputs:
+        cells = []
+        for year in shown:
+            row = summary.loc[(output, year)]
+            cells.append(f"{compact(row.p50)} [{compact(row.p05)}, {compact(row.p95)}]")
+        lines.append(f"{output:<22}" + "".join(f"{c:>24}" for c in cells))
     return "\n".join(lines)
