@@ -44,6 +44,10 @@ def scenario_section(result, anchor: str, level: int = 2, name: str | None = Non
     out.append(f'<p class="meta">Scenario <code>{e(result.name)}</code> &middot; {years[0]}&ndash;{years[-1]} '
                f'&middot; {result.replicates:,} worlds &middot; seed {e(result.seed)} &middot; '
                f'{e(UNCERTAINTY_LABELS.get(getattr(result, "parameter_uncertainty", "chance"), ""))}</p>')
+    leaves_out = [" ".join(str(item).split()) for item in scenario.get("leaves_out") or []]
+    if leaves_out:  # said before the questions, so that a class does not read an absence as a model result
+        out.append("<h4>What this scenario leaves out</h4>" if level > 2 else "<h3>What this scenario leaves out</h3>")
+        out.append('<ul class="leaves-out">' + "".join(f"<li>{e(item)}</li>" for item in leaves_out) + "</ul>")
     questions = [str(q) for q in scenario.get("questions") or []]
     if questions:
         out.append("<h4>Questions for discussion</h4>" if level > 2 else "<h3>Questions for discussion</h3>")

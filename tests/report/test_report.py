@@ -116,6 +116,9 @@ def test_report_holds_the_scenario_its_questions_and_outcomes(single, unrest):
     assert html.escape(" ".join(scenario["description"].split())) in single
     for question in scenario["questions"]:
         assert f"<li>{html.escape(question)}</li>" in single
+    assert scenario["leaves_out"] and "What this scenario leaves out" in single
+    for item in scenario["leaves_out"]:
+        assert f"<li>{html.escape(' '.join(item.split()))}</li>" in single
     assert "Headline outcomes" in single and "range that holds 90% of the worlds" in single
     # Median and band of alignment in the last year, as in the summary, with the decimals every table uses
     # (sim.common.formats: the same median prints the same in sim compare and in the report).
