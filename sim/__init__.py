@@ -21,6 +21,7 @@ _EXPORTS = {
     "rerun": "sim.api",
     "compare": "sim.api",
     "discover": "sim.api",
+    "forecast": "sim.api",
     "ScenarioError": "sim.inputs.errors",
     "BalancingModel": "sim.model.model",
     "Result": "sim.outputs.results",

@@ -15,6 +15,7 @@ from sim.inputs.errors import ScenarioError
 from sim.inputs.registry import load_registry
 from sim.runs.ensemble import Comparison, Rerun, compare, load_scenario, rerun, run
 from sim.sweep.discover import discover
+from sim.evidence.forecast import forecast
 
-__all__ = ["load_scenario", "load_registry", "run", "rerun", "compare", "discover", "Comparison", "Rerun",
+__all__ = ["load_scenario", "load_registry", "run", "rerun", "compare", "discover", "forecast", "Comparison", "Rerun",
            "ScenarioError"]

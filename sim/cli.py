@@ -328,23 +328,93 @@ def rerun(ctx: click.Context, folder: Path) -> None:
               help="Calibration report for --report (default: the newest results/calibration/*/report.json).")
 @click.option("--sensitivity", type=click.Path(path_type=Path), default=None,
               help="Sensitivity table (CSV) for --report (default: the newest under results/sensitivity/).")
+@click.option("--origin", type=int, default=None, metavar="YEAR",
+              help="Score the forecast made at YEAR (conditioned on seeds/record.yaml up to it) on every record "
+                   "figure after it, beside persistence, climatology and random actors.")
+@click.option("--record", "record_path", type=click.Path(path_type=Path), default=None,
+              help="Public record for --origin and --report (default: seeds/record.yaml).")
 @click.pass_context
 def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, observed: Path | None,
              scenario_file: Path | None, report: bool, report_path: Path | None, calibration: Path | None,
-             sensitivity: Path | None) -> None:
-    """Run the 2015-2025 hindcast and score it against what the seeds report (seeds/observed.yaml)."""
+             sensitivity: Path | None, origin: int | None = None, record_path: Path | None = None) -> None:
+    """Run the 2015-2025 hindcast and score it against what the seeds report (seeds/observed.yaml);
+    with --origin, score the forecast made at that year on the public record after it."""
     from sim.evidence.hindcast import run_hindcast
 
-    result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry_from(ctx))
+    registry = registry_from(ctx)
+    if origin is not None:
+        from sim.evidence.rolling import run_origin_hindcast
+
+        if report or observed is not None:
+            raise ScenarioError("sim hindcast", "--origin scores one origin on the record; give --report (which "
+                                                "scores the report's origins) or --observed without it")
+        scored = run_origin_hindcast(origin, scenario_file, replicates=replicates, seed=seed, record=record_path,
+                                     registry=registry)
+        click.echo(scored.text())
+        return
+    if report:  # bad record input fails before any slow work
+        from sim.inputs.record import load_record
+
+        load_record(record_path, registry=registry)
+    result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry)
     click.echo(result.text())
     if report:
+        from sim.evidence.forecast_report import forecast_sections
         from sim.evidence.hindcast import display_path
-        from sim.evidence.validation_report import write_report
+        from sim.evidence.validation_report import DEFAULT_REPORT, write_report
 
         command = "sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "sim" else "sim hindcast --report"
-        path = write_report(result, report_path, calibration=calibration, sensitivity=sensitivity, command=command,
-                            progress=lambda text: click.echo(text, err=True))
+        target = Path(report_path) if report_path is not None else DEFAULT_REPORT
+        click.echo("scoring the forecasts made at the report's origins ...", err=True)
+        sections = forecast_sections(target, record=record_path, registry=registry)
+        path = write_report(result, target, calibration=calibration, sensitivity=sensitivity, command=command,
+                            progress=lambda text: click.echo(text, err=True), extra_sections=sections)
         click.echo(f"\nreport: {display_path(path)}")
+
+
+@cli.command()
+@click.argument("scenario_file", metavar="[SCENARIO.yaml]", required=False, type=click.Path(path_type=Path))
+@click.option("--origin", type=int, required=True, metavar="YEAR",
+              help="Forecast origin: the worlds are conditioned on the public record up to and including it.")
+@click.option("--to", "end_year", type=int, default=None, metavar="YEAR",
+              help="Last forecast year (default: the scenario's end year).")
+@click.option("--replicates", type=int, default=None, help="Number of worlds (default 2000).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
+@SET_OPTION
+@click.option("--parameter-uncertainty", type=click.Choice(["chance", "prior"]), default="chance",
+              show_default=True, help="prior: every world draws each ASSUMPTION; the filter keeps the draws that "
+                                      "fit the record (a posterior).")
+@click.option("--record", "record_path", type=click.Path(path_type=Path), default=None,
+              help="Public record (default: seeds/record.yaml).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Run folder to write (default: results/<scenario>/forecast-<origin>-<run id>/).")
+@click.option("--no-plots", is_flag=True, help="Write the tables only.")
+@click.pass_context
+def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_year: int | None,
+             replicates: int | None, seed: int | None, overrides: dict[str, float], parameter_uncertainty: str,
+             record_path: Path | None, out: Path | None, no_plots: bool) -> None:
+    """Forecast from an origin year: conditioned on the public record up to it, then the scenario's events."""
+    from sim import api
+    from sim.evidence.forecast import DEFAULT_SCENARIO, conditioning_text
+    from sim.outputs.atomic import check_writable
+    from sim.outputs.results import run_id
+
+    registry = registry_from(ctx)
+    scenario = load_scenario(scenario_file if scenario_file is not None else DEFAULT_SCENARIO, overrides, registry,
+                             overrides_label="--set")
+    folder = check_writable(out or paths.forecast_folder(scenario.name, origin,
+                                                         run_id(seed if seed is not None else scenario.seed)))
+    result = api.forecast(origin=origin, scenario=scenario, end_year=end_year, replicates=replicates, seed=seed,
+                          record=record_path, registry=registry, parameter_uncertainty=parameter_uncertainty)
+    try:
+        result.save(folder, plots=not no_plots)
+    except KeyboardInterrupt:
+        click.echo("interrupted: no run folder was written", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    click.echo(conditioning_text(result))
+    click.echo("")
+    click.echo(_headline_table(result))
+    click.echo(f"\nrun folder: {folder}")
 
 
 @cli.command()

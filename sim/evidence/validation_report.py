@@ -563,8 +563,9 @@ def _events_text(scenario: dict[str, Any]) -> str:
 def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibration: str | Path | None = None,
                  sensitivity: str | Path | None = None, pattern_replicates: int = PATTERN_REPLICATES,
                  pattern_seed: int = PATTERN_SEED, command: str = "sim hindcast --report",
-                 progress: Callable[[str], None] | None = None) -> Path:
-    """Run the pattern checks and write the report (default docs/validation.md); return its path."""
+                 progress: Callable[[str], None] | None = None, extra_sections: Sequence[str] = ()) -> Path:
+    """Run the pattern checks and write the report (default docs/validation.md); return its path.
+    ``extra_sections`` (Markdown) follow the report's own sections."""
     path = Path(path) if path is not None else DEFAULT_REPORT
     if progress:
         progress("running the pattern checks ...")
@@ -587,5 +588,5 @@ def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibrat
             raise ScenarioError(fit[1], f"cannot rerun the proposal: {err}") from None
         proposal = (rerun, pattern_checks(pattern_replicates, pattern_seed, overrides=changes, registry=registry))
     text = build_report(hindcast, checks, fit, sensitivity_table,
-                        command, pattern_replicates, pattern_seed, proposal)
+                        command, pattern_replicates, pattern_seed, proposal) + "".join(extra_sections)
     return write_text(path, text, key="--report-path")

@@ -19,6 +19,7 @@ is simulated from 2015 and recorded from its start year.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from typing import Any, Mapping
 
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.agents import Brussels, Minsk, Moscow
+from sim.model.choice import Decision
 from sim.model.economy import TRADE_PARTNERS, Economy, Society, World
 from sim.model.streams import PointStreams
 from sim.inputs.errors import ScenarioError
@@ -114,6 +116,31 @@ class BalancingModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+
+    def resample(self, indices) -> None:
+        """Keep the worlds ``indices`` (repeats allowed), in that order, for the particle filter of ``sim forecast``.
+
+        Every per-world array travels with its world: the agents' and the world's state (their last
+        decisions too), the economy, per-world parameters (in the model and in ``spec``), this year's outputs
+        and the recorded history, so a kept world keeps its state, its parameters and its past. The decision
+        trace so far is dropped: its worlds are no longer where they were.
+        """
+        n = self.replicates
+        idx = np.asarray(indices)
+        if idx.shape != (n,) or not np.issubdtype(idx.dtype, np.integer) or ((idx < 0) | (idx >= n)).any():
+            raise ValueError(f"resample needs {n} world indices from 0 to {n - 1}")
+        if self.spec.streams:
+            raise ValueError("the worlds of a sweep chunk are tied to their points' random streams")
+        for holder in (self.minsk, self.moscow, self.brussels, self.world, self.economy):
+            for name, value in list(vars(holder).items()):
+                if value is not self.params:  # the shared parameter table is reindexed once, below
+                    setattr(holder, name, _reindexed(value, idx, n))
+        self.params.update({pid: _reindexed(v, idx, n) for pid, v in self.params.items()})
+        self.spec = self.spec.replace(params={pid: _reindexed(v, idx, n) for pid, v in self.spec.params.items()})
+        self.regime_security = _reindexed(self.regime_security, idx, n)
+        self._current = _reindexed(self._current, idx, n)
+        self.history = {name: values[:, idx] for name, values in self.history.items()}
+        self.trace = []
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
@@ -312,6 +339,21 @@ class BalancingModel(mesa.Model):
             return pd.DataFrame(columns=["replicate", "year", "agent", "decision", "option", "utility",
                                          "probability", "chosen"])
         return pd.concat(frames, ignore_index=True)
+
+
+def _reindexed(value, idx: np.ndarray, n: int):
+    """``value`` with its worlds (first axis of length ``n``) taken at ``idx``; inside dicts, lists and
+    decisions too; anything else unchanged."""
+    if isinstance(value, np.ndarray):
+        return value[idx] if value.ndim and value.shape[0] == n else value
+    if isinstance(value, dict):
+        return {key: _reindexed(v, idx, n) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_reindexed(v, idx, n) for v in value]
+    if isinstance(value, Decision):
+        return dataclasses.replace(value, **{f.name: _reindexed(getattr(value, f.name), idx, n)
+                                             for f in dataclasses.fields(value)})
+    return value
 
 
 def _ensemble_mean(name: str):

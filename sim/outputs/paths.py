@@ -4,6 +4,7 @@ Every default is relative to the working directory (never to the installed packa
 writes next to the user, as a checkout does; ``--out`` (or ``out=``/``folder=``) replaces it::
 
     results/<scenario>/<run id>/                    sim run
+    results/<scenario>/forecast-<origin>-<run id>/  sim forecast
     results/compare/<a>-vs-<b>-<time>/              sim compare
     <run folder>/report.html                        sim report RUN_FOLDER, sim run --report
     results/reports/<a>-vs-<b>-<time>.html          sim report RUN_FOLDER RUN_FOLDER ...
@@ -33,6 +34,11 @@ def _stamp(when: datetime | None) -> str:
 def run_folder(scenario_name: str, run_id: str) -> Path:
     """``results/<scenario>/<run id>``."""
     return RESULTS / scenario_name / run_id
+
+
+def forecast_folder(scenario_name: str, origin: int, run_id: str) -> Path:
+    """``results/<scenario>/forecast-<origin>-<run id>``."""
+    return RESULTS / scenario_name / f"forecast-{origin}-{run_id}"
 
 
 def scenario_results(scenario_name: str) -> Path:

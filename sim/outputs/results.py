@@ -118,6 +118,9 @@ class Result:
     # worlds with chance alone, for the split of each band into assumptions and chance.
     world_parameters: pd.DataFrame | None = field(default=None, repr=False)
     chance_summary: pd.DataFrame | None = field(default=None, repr=False)
+    # A forecast (sim forecast): its origin, the record it was conditioned on and the effective worlds of each
+    # conditioned year; None for a scenario run.
+    forecast: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -155,6 +158,7 @@ class Result:
             "years": [self.years[0], self.years[-1]],
             "summary_only": self.summary_only,
             "parameter_uncertainty": self.parameter_uncertainty,
+            **({"forecast": self.forecast} if self.forecast is not None else {}),
             "parameters": self.parameters,
             "versions": self.versions,
             "started": self.started,
@@ -235,7 +239,8 @@ class Result:
                    started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"],
                    _summary=summary, _events=events,
                    parameter_uncertainty=manifest.get("parameter_uncertainty", "chance"),
-                   world_parameters=world_parameters, chance_summary=chance_summary)
+                   world_parameters=world_parameters, chance_summary=chance_summary,
+                   forecast=manifest.get("forecast"))
 
 
 def uncertainty_split(result: "Result", outputs, year: int | None = None) -> pd.DataFrame:

@@ -190,6 +190,9 @@ class Rerun:
 def rerun(folder: str | Path) -> Rerun:
     """Run again from a run folder's manifest alone, with every parameter at its recorded value."""
     original = Result.load(folder)
+    if original.forecast is not None:
+        raise ScenarioError(str(folder), "a forecast folder is repeated with its own command (manifest.json, "
+                                         "'command': sim forecast ...); sim rerun repeats scenario runs")
     if original.summary_only:
         raise ScenarioError(str(folder), "a --summary-only run keeps no timeseries.csv to compare; rerun compares "
                                          "the per-replicate numbers, so repeat the run without --summary-only")

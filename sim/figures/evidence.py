@@ -1,0 +1,48 @@
+"""Figures of the rolling-origin validation: reliability diagrams (predicted against observed frequency).
+
+Reads the tables of :func:`sim.evidence.skill.reliability` (``low``, ``high``, ``questions``, ``forecast``,
+``observed`` per probability bin) and nothing else; it never imports the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from sim.figures.runs import BLUE, VERMILLION
+
+
+def plot_reliability(tables: Mapping[str, pd.DataFrame], path: str | Path, title: str) -> Path:
+    """One reliability diagram, one line per table (label -> bins), written as a PNG to ``path``.
+
+    A point is a bin of questions: x the mean probability the forecast gave, y the share that happened;
+    its size is the number of questions. On the diagonal the forecast is calibrated."""
+    fig = Figure(figsize=(5.2, 5.0), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot([0, 1], [0, 1], color="#999999", linewidth=1, linestyle=":", label="calibrated")
+    for (label, table), colour in zip(tables.items(), (BLUE, VERMILLION, "#009E73", "#CC79A7")):
+        shown = table[table["questions"] > 0]
+        ax.plot(shown["forecast"], shown["observed"], color=colour, linewidth=1.2, label=label)
+        ax.scatter(shown["forecast"], shown["observed"], s=12 + 6 * shown["questions"], color=colour, alpha=0.8)
+        for _, row in shown.iterrows():
+            ax.annotate(str(int(row["questions"])), (row["forecast"], row["observed"]), fontsize=7,
+                        xytext=(4, -8), textcoords="offset points", color=colour)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("probability the forecast gave (bin mean)")
+    ax.set_ylabel("share of those questions that happened")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    fig.savefig(partial, format="png", metadata={"Software": None})
+    partial.replace(path)
+    return path

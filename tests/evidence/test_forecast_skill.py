@@ -1,0 +1,89 @@
+"""sim hindcast --origin: scores on the record after the origin, beside persistence, climatology, random actors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.evidence.hindcast import crps as crps_by_hand
+from sim.evidence.rolling import run_origin_hindcast
+from sim.evidence.skill import Scores, question_table, reliability, summarize_scores
+from sim.inputs.record import load_record
+
+
+@pytest.fixture(scope="module")
+def scored():
+    return run_origin_hindcast(2019, replicates=1000, seed=5)
+
+
+def test_every_question_is_after_the_origin_and_every_figure_after_it_is_asked(scored):
+    record = load_record()
+    table = scored.table
+    assert table["year"].min() == 2020 and table["year"].max() == 2025
+    asked = set(table["id"])
+    for name, series in record.modelled().items():
+        for year in series.values:
+            if year > 2019 and series.observation.scale != "event":
+                assert f"{name}_{year}" in asked
+    assert "crackdown_2020" in asked and "sanctions_tightened_2021" in asked
+
+
+def test_scores_are_the_kept_library_s_brier_and_crps(scored):
+    table = scored.table
+    events = table[table["kind"] == "event"]
+    assert np.allclose(events["model_score"], (events["model"] - events["observed"]) ** 2)
+    row = table[table["id"] == "political_prisoners_end_of_year_2022"].iloc[0]
+    ts = scored.result.timeseries
+    ensemble = np.log1p(ts[ts["year"] == 2022]["political_prisoners"].to_numpy(dtype=float))
+    assert row["model_score"] == pytest.approx(crps_by_hand(ensemble, np.log1p(1450)), rel=1e-9)
+
+
+def test_references(scored):
+    table = scored.table.set_index("id")
+    # persistence: the 2019 state stays (sanctions were off; nothing is tightened)
+    assert table.loc["sanctions_any_2020", "persistence"] == 0
+    assert table.loc["sanctions_tightened_2021", "persistence"] == 0
+    # climatology: the record's base rate 2015-2019 (sanctions in force in 1 of 5 years)
+    assert table.loc["sanctions_any_2020", "climatology"] == pytest.approx(1 / 5)
+    # persistence of a quantity: its 2019 value, as a point forecast (CRPS = absolute error)
+    assert table.loc["eu_sanctions_level_2021", "persistence"] == pytest.approx(2.0)
+    # the random-actor null is another forecast of the same questions
+    assert not np.allclose(scored.table["model"], scored.table["random_actors"])
+    assert scored.null.scenario["parameters"]["minsk.rationality"] == 0.0
+
+
+def test_skill_and_pooling():
+    s = Scores("x", 3, 0.1, {"persistence": 0.2, "climatology": 0.0, "random_actors": float("nan")})
+    assert s.skill("persistence") == pytest.approx(0.5)
+    assert np.isnan(s.skill("climatology")) and np.isnan(s.skill("random_actors"))
+    table = pd.DataFrame([
+        {"kind": "event", "question": "q", "model": 0.9, "observed": 1, "model_score": 0.01,
+         "persistence_score": 1.0, "climatology_score": 0.25, "random_actors_score": 0.3},
+        {"kind": "event", "question": "q", "model": 0.1, "observed": 0, "model_score": 0.01,
+         "persistence_score": 0.0, "climatology_score": 0.25, "random_actors_score": 0.2},
+        {"kind": "quantity", "question": "growth", "model": 1.0, "observed": 0.3, "model_score": 1.0,
+         "persistence_score": 2.0, "climatology_score": float("nan"), "random_actors_score": 1.0},
+    ])
+    summary = summarize_scores(table)
+    events = summary["events (Brier)"]
+    assert events.model == pytest.approx(0.01) and events.references["persistence"] == pytest.approx(0.5)
+    # a reference that cannot answer every question of a group gets no score (never a partial mean)
+    assert np.isnan(summary["growth (CRPS)"].references["climatology"])
+    bins = reliability(table, bins=2)
+    assert list(bins["questions"]) == [1, 1] and list(bins["observed"]) == [0.0, 1.0]
+
+
+def test_the_command(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "hindcast", "--origin", "2016", "--replicates", "1000",
+                           "--seed", "3"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Forecast made at 2016" in done.stdout and "skill vs random_actors" in done.stdout
+    assert "crackdown_2020" in done.stdout
+    for args, words in ((["--origin", "2030"], "origin: 2030 is not allowed"),
+                        (["--origin", "2016", "--report"], "--origin scores one origin")):
+        bad = subprocess.run([sys.executable, "-m", "sim.cli", "hindcast", *args], capture_output=True, text=True)
+        assert bad.returncode == 2 and words in bad.stderr and bad.stderr.count("\n") == 1
