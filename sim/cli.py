@@ -396,6 +396,7 @@ def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_ye
     """Forecast from an origin year: conditioned on the public record up to it, then the scenario's events."""
     from sim import api
     from sim.evidence.forecast import DEFAULT_SCENARIO, conditioning_text
+    from sim.outputs.compare import run_summary_text
     from sim.outputs import paths
     from sim.outputs.atomic import check_writable
     from sim.outputs.results import run_id
@@ -414,7 +415,7 @@ def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_ye
         ctx.exit(EXIT_INTERRUPTED)
     click.echo(conditioning_text(result))
     click.echo("")
-    click.echo(_headline_table(result))
+    click.echo(run_summary_text(result))
     click.echo(f"\nrun folder: {folder}")
 
 
