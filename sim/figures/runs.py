@@ -39,7 +39,8 @@ from sim.inputs.runspec import UNCERTAINTY_LABELS
 KEY_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct_gdp", "eu_engagement",
                "integration_pressure", "repression", "political_prisoners", "unrest", "gdp_growth",
                "regime_security"]
-# The 2x3 overview panel; sanctions_level is drawn as its mean (a 0/1/2 level has a jumpy median).
+# The 2x3 overview panel; sanctions_level is drawn as the share of worlds at each level (a 0/1/2 level has a
+# jumpy median and a mean no world is at).
 OVERVIEW_OUTPUTS = OVERVIEW
 
 FAN_COLOUR = palette.FAN
@@ -273,23 +274,36 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
         table = _table(summary, output)
         span = (table.index.min(), table.index.max())
         _shade_elections(ax, elections)
-        if output == "sanctions_level":
-            ax.plot(table.index, table["mean"], color=FAN_COLOUR, linewidth=2.4, marker="o", markersize=4)
+        shares = level_shares(result.events) if output == "sanctions_level" else None
+        if shares is not None and not shares.empty:
+            ax.stackplot(shares.index, *(shares[level] for level in SANCTIONS_LEVELS),
+                         labels=[f"sanctions: {name}" for name in SANCTIONS_LEVELS.values()],
+                         colors=[palette.SANCTIONS_COLOURS[level] for level in SANCTIONS_LEVELS],
+                         edgecolor="white", linewidth=0.4)
         else:
             _fan(ax, table, FAN_COLOUR)
         for year, note in events:
             _mark_event(ax, year, None, EVENT_COLOUR, span)
         ax.set_xlim(*span)
-        _format_axis(ax, output, compact=True)
-        mean_only = " (mean)" if output == "sanctions_level" else ""  # drawn as its mean, see above
-        ax.set_title(OUTPUTS[output].title + mean_only if output in OUTPUTS else _humanize(output), fontsize=13)
+        if shares is not None and not shares.empty:
+            ax.set_ylim(0, 1)
+            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+            ax.set_ylabel("share of worlds")
+            ax.grid(False)
+            ax.set_title("EU sanctions: share of worlds at each level", fontsize=13)
+        else:
+            _format_axis(ax, output, compact=True)
+            ax.set_title(OUTPUTS[output].title if output in OUTPUTS else _humanize(output), fontsize=13)
         _year_ticks(ax, span, compact=True)
     for ax in axes[-1]:
         ax.set_xlabel("year")
     title = str((result.scenario or {}).get("title") or result.name)
-    handles = [Line2D([], [], color=FAN_COLOUR, linewidth=2.4, label="median (sanctions: mean)"),
+    handles = [Line2D([], [], color=FAN_COLOUR, linewidth=2.4, label="median"),
                Patch(facecolor=FAN_COLOUR, alpha=0.45, label="50% of worlds"),
                Patch(facecolor=FAN_COLOUR, alpha=0.18, label="90% of worlds")]
+    if "sanctions_level" in present and not level_shares(result.events).empty:
+        handles += [Patch(facecolor=palette.SANCTIONS_COLOURS[level], label=f"sanctions {name}")
+                    for level, name in SANCTIONS_LEVELS.items()]
     handles += _context_handles(elections, span is not None and _any_in(events, span))
     # The scenario title heads the legend at the top (a suptitle and an outside legend would collide).
     legend = fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False,
@@ -420,6 +434,20 @@ def _title(output: str) -> str:
 
 
 # --------------------------------------------------------------------------- table helpers
+
+
+def level_shares(event_table: pd.DataFrame) -> pd.DataFrame:
+    """Per year (index): the share of worlds at each EU sanctions level (columns: the keys of
+    :data:`SANCTIONS_LEVELS`), from the event table's ``sanctions_any`` (level >= 1) and
+    ``sanctions_broad`` (level 2) probabilities; empty if the table has neither."""
+    wide = event_table[event_table["event"].isin(["sanctions_any", "sanctions_broad"])].pivot_table(
+        index="year", columns="event", values="probability", aggfunc="first")
+    if not {"sanctions_any", "sanctions_broad"} <= set(wide.columns):
+        return pd.DataFrame(columns=list(SANCTIONS_LEVELS))
+    at_least_one, broad = wide["sanctions_any"], wide["sanctions_broad"]
+    shares = pd.DataFrame({0: 1 - at_least_one, 1: at_least_one - broad, 2: broad}).clip(lower=0)
+    shares.index = shares.index.astype(int)
+    return shares.sort_index()
 
 
 def _table(summary: pd.DataFrame, output: str) -> pd.DataFrame:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.figures.runs import KEY_OUTPUTS, plot_compare, plot_run
+from sim.common.variables import SANCTIONS_LEVELS
+from sim.figures.runs import KEY_OUTPUTS, level_shares, plot_compare, plot_run
 
 RUN_STEMS = [f"fan_{o}" for o in KEY_OUTPUTS] + ["trade_shares", "event_probabilities", "overview"]
 
@@ -70,6 +71,27 @@ def test_overview_lists_events_and_event_chart_has_probabilities(run_plots):
     events = (folder / "event_probabilities.svg").read_text(encoding="utf-8")
     for label in ("Minsk cracks down", "EU eases sanctions", "broad EU sanctions"):
         assert label in events
+
+
+def test_overview_shows_sanctions_as_shares_of_worlds_at_each_level(run_plots):
+    folder, *_ = run_plots
+    overview = (folder / "overview.svg").read_text(encoding="utf-8")
+    assert "EU sanctions: share of worlds at each level" in overview
+    for name in SANCTIONS_LEVELS.values():
+        assert f"sanctions {name}" in overview
+    assert "(mean)" not in overview and "sanctions: mean" not in overview
+
+
+def test_level_shares_are_the_worlds_at_each_level(unrest):
+    shares = level_shares(unrest.events)
+    table = unrest.timeseries
+    assert list(shares.columns) == list(SANCTIONS_LEVELS)
+    assert shares.index.tolist() == sorted(table["year"].unique().tolist())
+    assert np.allclose(shares.sum(axis=1), 1)
+    for year, row in shares.iterrows():
+        levels = table.loc[table["year"] == year, "sanctions_level"].round()
+        for level in SANCTIONS_LEVELS:
+            assert row[level] == pytest.approx((levels == level).mean())
 
 
 def test_plot_run_leaves_no_open_figures(run_plots):
