@@ -1,4 +1,4 @@
-"""`sim ui`: the web app's pure helpers, its model class as Mesa's SolaraViz rebuilds it, and the command."""
+"""`sim ui`: the web app's pure helpers (settings, reruns, A/B, the record overlay), its model class and the command."""
 
 from __future__ import annotations
 
@@ -95,6 +95,10 @@ def test_the_browser_cannot_name_a_file(app):
     for name in ("../seeds/parameters", "/etc/passwd", "scenarios/baseline.yaml", "nonexistent"):
         with pytest.raises(ScenarioError, match="unknown scenario"):
             app.BalancingAct(scenario_name=name)
+        with pytest.raises(ScenarioError, match="unknown scenario"):
+            app.Setting.of(name, {})
+        with pytest.raises(ScenarioError, match="unknown scenario"):
+            app.run_setting(app.Setting(name))
 
 
 def test_excerpt_cuts_at_a_word_with_an_ellipsis(app):
@@ -139,14 +143,6 @@ def test_every_slider_is_a_registry_parameter_with_its_range_and_evidence(app):
             assert p.source_short(app.SOURCES).split(",")[0] in slider.label
 
 
-def test_model_params_hold_the_scenario_list_the_ensemble_size_and_the_sliders(app):
-    params = app.model_params()
-    assert params["scenario_name"]["type"] == "Select"
-    assert params["scenario_name"]["values"] == list(app.SCENARIOS)
-    assert params["replicates"] == app.UI_REPLICATES <= 500
-    assert set(params) - {"scenario_name", "replicates"} == set(app.SLIDERS)
-
-
 def test_a_slider_left_alone_keeps_the_scenarios_value(app):
     starts = {"minsk.unrest_threshold": 0.45, "brussels.prisoner_tolerance": 10.0}
     assert app.slider_overrides({"minsk.unrest_threshold": 0.45}, app.REGISTRY, starts) == {}
@@ -159,43 +155,68 @@ def test_a_slider_left_alone_keeps_the_scenarios_value(app):
         app.slider_overrides({"minsk.unrest_threshold": "0.5"}, app.REGISTRY, starts)
 
 
-def _mesa_reset_kwargs(model, parameters):
-    """The keyword arguments Mesa's Reset button passes to the model class (Mesa 3.3: the parameters as
-    they are; Mesa 3.5: also its own experimental Scenario)."""
-    from mesa.visualization import solara_viz
-
-    build = getattr(solara_viz, "_build_model_init_kwargs", None)
-    if build is None:
-        return dict(parameters)
-    return build(model, parameters, add_scenario_when_empty=True, require_model_accepts_scenario=True)
+def test_a_setting_holds_only_the_sliders_moved_from_the_scenarios_values(app):
+    assert app.Setting.of("baseline", app.STARTS) == app.Setting("baseline", ())
+    moved = app.Setting.of("baseline", {**app.STARTS, "minsk.unrest_threshold": 0.7, "brussels.prisoner_tolerance": 99})
+    assert dict(moved.moved) == {"minsk.unrest_threshold": 0.7, "brussels.prisoner_tolerance": 20.0}
+    assert moved.values() == {**app.STARTS, "minsk.unrest_threshold": 0.7, "brussels.prisoner_tolerance": 20.0}
+    assert hash(moved) == hash(app.Setting.of("baseline", moved.values()))  # a cache key
 
 
-def test_mesa_accepts_the_parameters_and_reset_rebuilds_the_model(app):
-    from mesa.visualization import solara_viz
+def test_a_rerun_runs_every_world_to_the_end_year_and_is_kept(app):
+    setting = app.Setting.of("unrest_shock", {"minsk.unrest_threshold": 0.7})
+    model, seconds = app.run_setting(setting)
+    assert model.year == model.end_year == app.SCENARIOS["unrest_shock"].end_year
+    assert model.replicates == app.UI_REPLICATES
+    assert model.params["minsk.unrest_threshold"] == 0.7 and model.ui_overrides == {"minsk.unrest_threshold": 0.7}
+    assert seconds > 0
+    again, kept_seconds = app.run_setting(setting)
+    assert again is model and kept_seconds == 0.0
+    # The scenario's seed: the same settings give the same worlds, so A and B differ only by their settings.
+    fresh = app.BalancingAct("unrest_shock", **dict(setting.moved)).run()
+    assert np.array_equal(fresh.history["alignment"], model.history["alignment"])
 
-    params = app.model_params()
+
+def test_the_differences_between_a_and_b_name_the_sliders(app):
+    a = app.Setting("baseline")
+    b = app.Setting.of("baseline", {"minsk.unrest_threshold": 0.7})
+    assert app.differences(a, a) == []
+    assert "same settings" in app.differences_text(a, a)
+    start = app.format_number(app.STARTS["minsk.unrest_threshold"])
+    assert app.differences(a, b) == [f"Unrest that makes Minsk crack down: {start} → 0.7"]
+    c = app.Setting("war_2022")
+    assert app.differences(a, c)[0] == "scenario baseline → war_2022"
+    assert app.differences_text(a, b).startswith("A → B: Unrest that makes Minsk crack down")
+
+
+def test_compute_draws_one_setting_and_a_b_side_by_side(app):
+    a = app.Setting("baseline")
+    b = app.Setting.of("baseline", {"minsk.unrest_threshold": 0.7})
+    one = app.compute(b)
+    assert not one.error and one.kept is None and one.differences == ""
+    assert one.year == app.SCENARIOS["baseline"].end_year
+    assert set(one.charts) == set(app.live.FIGURES) and all(png.startswith(b"\x89PNG") for png in one.charts.values())
+    assert "median (A)" not in one.headline and "now <b>0.7</b>" in one.sources
+    both = app.compute(b, a, year=2020)
+    assert both.year == 2020 and "Year 2020" in both.headline and "median (A)" in both.headline
+    assert both.differences.startswith("A → B: ")
+    assert all(both.charts[name] != one.charts[name] for name in app.live.FIGURES)
+    cancelled = __import__("threading").Event()
+    cancelled.set()
+    assert app.compute(b, a, cancel=cancelled) is None
+
+
+def test_the_year_shown_stays_within_the_years_run(app):
+    model, _ = app.run_setting(app.Setting("baseline"))
+    assert app.year_shown(model) == model.end_year
+    assert app.year_shown(model, 1990) == model.start_year and app.year_shown(model, 2100) == model.end_year
+    assert app.headline(model, 2020)["year"] == 2020
+    assert {d["decision"] for d in app.minsk_decisions(model, 2020)} == {"foreign", "domestic"}
+
+
+def test_a_step_moves_the_year(app):
     model = app.BalancingAct()
-    check = solara_viz._check_model_params
-    first = next(iter(inspect.signature(check).parameters))
-    check(model if first == "model_or_func" else type(model).__init__, params)  # Mesa 3.5 / 3.3
-
-    chosen = {"scenario_name": "unrest_shock", "replicates": params["replicates"],
-              **{pid: slider.value for pid, slider in params.items() if pid in app.SLIDERS}}
-    chosen["minsk.unrest_threshold"] = 0.7
-    rebuilt = type(model)(**_mesa_reset_kwargs(model, chosen))
-    assert rebuilt.ui_scenario_name == "unrest_shock"
-    assert rebuilt.ui_overrides == {"minsk.unrest_threshold": 0.7}
-    assert rebuilt.params["minsk.unrest_threshold"] == 0.7
-    assert rebuilt.replicates == app.UI_REPLICATES
-
-
-def test_a_step_is_quick_and_moves_the_year(app):
-    import time
-
-    model = app.BalancingAct()
-    start = time.perf_counter()
     model.step()
-    assert time.perf_counter() - start < 0.5
     assert model.year == model.base_year + 1
     assert app.shown_years(model).tolist() == [2015, 2016]
 
@@ -246,7 +267,7 @@ def test_minsk_decision_trace_of_this_year(app, stepped):
 def test_no_decisions_before_the_first_step(app):
     model = app.BalancingAct()
     assert app.minsk_decisions(model) == []
-    assert "Press <b>STEP</b>" in app.decisions_html(model)
+    assert "No decisions in 2015" in app.decisions_html(model)
 
 
 def test_panels_show_the_numbers_and_escape_text(app, stepped):
@@ -262,6 +283,35 @@ def test_panels_show_the_numbers_and_escape_text(app, stepped):
     assert "ASSUMPTION:" in sources and "HuffPost-2016" in sources
     scenario = app.scenario_html(stepped)
     assert "2020" in scenario and "Questions" in scenario
+
+
+def test_the_scenario_text_says_what_it_leaves_out_and_asks_its_questions(app):
+    war = app.SCENARIOS["war_2022"]
+    text = app.scenario_html(war)
+    assert war.leaves_out and "What this scenario leaves out" in text
+    for item in war.leaves_out:
+        assert app._e(item) in text
+    for question in war.questions:
+        assert app._e(question) in text
+    assert "observed 2015-2025" in text
+
+
+def test_the_charts_show_the_record_as_points_marked_observed(app):
+    model, _ = app.run_setting(app.Setting("baseline"))
+    view = app.live_view(model)
+    assert set(view.observed) == set(app.OBSERVED_OUTPUTS) - {"other_trade_share"}  # no record of the rest
+    trade = app.live.trade_figure(view)
+    labels = [t.get_text() for legend in trade.legends for t in legend.get_texts()]
+    assert "observed" in labels
+    ax = trade.axes[0]
+    russia = app.RECORD.annual["russia_trade_share"]
+    points = [c for c in ax.containers if hasattr(c, "lines") and c.lines[0] is not None]
+    drawn = {round(float(x), 6) for c in points for x in c.lines[0].get_ydata()}
+    assert {round(v, 6) for v in russia.values.values()} <= drawn
+    sanctions = app.live.sanctions_figure(view)
+    assert "observed level" in [t.get_text() for legend in sanctions.legends for t in legend.get_texts()]
+    unrest = app.live.unrest_figure(view)
+    assert "crackdown observed" in [t.get_text() for legend in unrest.legends for t in legend.get_texts()]
 
 
 def test_the_charts_draw(app, stepped):
