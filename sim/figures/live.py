@@ -23,6 +23,11 @@ from sim.common.variables import SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
 from sim.figures.record import OBSERVED_LABEL, draw_observed
 
 FIGURE_SIZE = (5.4, 3.9)  # inches at 100 dpi: two charts side by side on a laptop screen
+# Fixed margins (fractions of the figure) rather than constrained layout, which doubles the drawing time of a
+# page that redraws on every slider move; the bottom leaves room for one or two rows of legend.
+MARGINS = {"left": 0.135, "right": 0.975, "top": 0.92}
+LEGEND_ROOM = {0: 0.09, 1: 0.17, 2: 0.22, 3: 0.27}
+LEGEND_COLUMNS = 4
 NOTE_LIMIT = 40  # characters of an event note written on the chart
 KEPT_COLOUR = palette.BLACK  # the settings kept as A: black dashed, beside the current ones in colour
 
@@ -49,7 +54,7 @@ class LiveView:
 
 
 def _axes(view: LiveView, title: str, ylabel: str, other: LiveView | None = None):
-    fig = Figure(figsize=FIGURE_SIZE, dpi=100, layout="constrained")
+    fig = Figure(figsize=FIGURE_SIZE, dpi=100)
     ax = fig.subplots()
     _decorate(ax, view, title, ylabel, other)
     return fig, ax
@@ -101,15 +106,17 @@ def _fans(ax, view: LiveView, other: LiveView | None, output: str, colour: str) 
 
 
 def _legend(fig: Figure, ax, title: str | None = None) -> None:
-    """One row of legend under the chart, clear of the data."""
+    """One or two rows of legend under the chart, clear of the data (and the margins that make room)."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
+        fig.subplots_adjust(bottom=LEGEND_ROOM[0], **MARGINS)
         return
     if title:  # the title on the same row, before the entries
         handles, labels = [Rectangle((0, 0), 0, 0, visible=False), *handles], [title, *labels]
-    rows = 2 if len(handles) > 5 else 1
-    fig.legend(handles, labels, loc="outside lower center", ncols=-(-len(handles) // rows), fontsize=8,
-               frameon=False, handlelength=1.5, columnspacing=1.2)
+    rows = min(-(-len(handles) // LEGEND_COLUMNS), 3)
+    fig.legend(handles, labels, loc="lower center", ncols=-(-len(handles) // rows), fontsize=8,
+               frameon=False, handlelength=1.5, columnspacing=1.2, borderaxespad=0.2)
+    fig.subplots_adjust(bottom=LEGEND_ROOM[rows], **MARGINS)
 
 
 def png(fig: Figure) -> bytes:
@@ -177,7 +184,7 @@ def sanctions_figure(view: LiveView, other: LiveView | None = None) -> Figure:
         _legend(fig, ax, title="EU sanctions:")
         return fig
     # Two stacks cannot share an axis: the kept settings (A) on the left, the current ones (B) on the right.
-    fig = Figure(figsize=FIGURE_SIZE, dpi=100, layout="constrained")
+    fig = Figure(figsize=FIGURE_SIZE, dpi=100)
     left, right = fig.subplots(1, 2, sharey=True)
     for ax, shown in ((left, other), (right, view)):
         _decorate(ax, shown, f"EU sanctions, {shown.label}", "share of worlds" if ax is left else "", None)
@@ -207,3 +214,24 @@ def unrest_figure(view: LiveView, other: LiveView | None = None) -> Figure:
 
 FIGURES = {"alignment": alignment_figure, "trade": trade_figure, "sanctions": sanctions_figure,
            "unrest": unrest_figure}
+# The record's series each figure draws (diamonds, squares or triangles).
+FIGURE_RECORD = {"alignment": (), "trade": tuple(TRADE_PARTNER_NAMES), "sanctions": ("sanctions_level",),
+                 "unrest": ("crackdown",)}
+
+
+def caption(name: str, view: LiveView, other: LiveView | None = None) -> str:
+    """The line under a figure: what of the record it shows (or that the record has nothing to show),
+    and how A and B are told apart."""
+    tables = [view.observed[o] for o in FIGURE_RECORD[name] if o in view.observed]
+    if tables:
+        years = sorted({int(y) for t in tables for y in t.year})
+        points = sum(len(t) for t in tables)
+        bars = sum(int(((t.high - t.low) > 0).sum()) for t in tables)
+        text = f"{OBSERVED_LABEL} {years[0]}–{years[-1]} (seeds/record.yaml): {points} values"
+        text += f", {bars} with error bars where the record is uncertain" if bars else ""
+    else:
+        text = "nothing observed to show: the record has no measure of this"
+    if other is not None:
+        text += (f"; {other.label} left, {view.label} right" if name == "sanctions"
+                 else f"; {other.label} black dashed, {view.label} in colour")
+    return text + "."

@@ -33,7 +33,6 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 import solara
-from matplotlib.figure import Figure
 
 from sim.common.formats import number, percent
 from sim.common.names import excerpt
@@ -541,22 +540,6 @@ def live_view(model: BalancingModel, year: int | None = None, label: str = "",
                          level_shares(model), model.params["minsk.unrest_threshold"], seen, label)
 
 
-def alignment_figure(model: BalancingModel) -> Figure:
-    return live.alignment_figure(live_view(model))
-
-
-def trade_figure(model: BalancingModel) -> Figure:
-    return live.trade_figure(live_view(model))
-
-
-def sanctions_figure(model: BalancingModel) -> Figure:
-    return live.sanctions_figure(live_view(model))
-
-
-def unrest_figure(model: BalancingModel) -> Figure:
-    return live.unrest_figure(live_view(model))
-
-
 _png = live.png
 
 
@@ -575,6 +558,7 @@ class Shown:
     sources: str
     differences: str = ""
     charts: dict[str, bytes] = field(default_factory=dict)
+    captions: dict[str, str] = field(default_factory=dict)
     error: str = ""
 
 
@@ -600,6 +584,7 @@ def compute(setting: Setting, kept: Setting | None = None, year: int | None = No
         if cancel is not None and cancel.is_set():
             return None
         shown.charts[name] = _png(figure_of(view, kept_view))
+        shown.captions[name] = live.caption(name, view, kept_view)
     return shown
 
 
@@ -622,6 +607,7 @@ CSS = """
 .ba-diff { font-size: 13px; margin: 4px 0 10px 0; }
 .ba-problem { color: #B4420A; font-weight: bold; }
 .ba-busy { color: #555; font-size: 13px; min-height: 1.4em; }
+.ba-caption { color: #555; font-size: 12px; margin: 0 0 8px 4px; }
 .ba-chart, .ba-chart img { max-width: 100%; height: auto; }
 """
 
@@ -699,12 +685,13 @@ def Page():
             with solara.Columns([1, 1]):
                 _panel(shown.headline)
                 _panel(shown.decisions)
-            with solara.Columns([1, 1]):
-                for name in ("alignment", "trade"):
-                    solara.Image(shown.charts[name], format="png", classes=["ba-chart"])
-            with solara.Columns([1, 1]):
-                for name in ("sanctions", "unrest"):
-                    solara.Image(shown.charts[name], format="png", classes=["ba-chart"])
+            for pair in (("alignment", "trade"), ("sanctions", "unrest")):
+                with solara.Columns([1, 1]):
+                    for name in pair:
+                        with solara.Column():
+                            solara.Image(shown.charts[name], format="png", classes=["ba-chart"])
+                            solara.HTML(tag="div", unsafe_innerHTML=_e(shown.captions[name]),
+                                        classes=["ba-caption"])
             with solara.Columns([1, 1]):
                 _panel(shown.scenario)
                 _panel(shown.sources)

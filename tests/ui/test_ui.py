@@ -312,11 +312,17 @@ def test_the_charts_show_the_record_as_points_marked_observed(app):
     assert "observed level" in [t.get_text() for legend in sanctions.legends for t in legend.get_texts()]
     unrest = app.live.unrest_figure(view)
     assert "crackdown observed" in [t.get_text() for legend in unrest.legends for t in legend.get_texts()]
+    assert app.live.caption("trade", view).startswith("observed 2015–2024 (seeds/record.yaml)")
+    assert "error bars where the record is uncertain" in app.live.caption("trade", view)
+    assert app.live.caption("alignment", view).startswith("nothing observed")
+    a, b = app.live_view(model, label="A"), app.live_view(model, label="B")
+    assert app.live.caption("unrest", b, a).endswith("; A black dashed, B in colour.")
+    assert app.live.caption("sanctions", b, a).endswith("; A left, B right.")
 
 
 def test_the_charts_draw(app, stepped):
-    for figure_of in (app.alignment_figure, app.trade_figure, app.sanctions_figure, app.unrest_figure):
-        png = app._png(figure_of(stepped))
+    for figure_of in app.live.FIGURES.values():
+        png = app._png(figure_of(app.live_view(stepped)))
         assert png.startswith(b"\x89PNG")
 
 
