@@ -467,7 +467,7 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
               help="Address to listen on; the default serves this computer only.")
 @click.pass_context
 def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> None:
-    """Open the interactive web app (Mesa's SolaraViz): sliders, step or play the years, plots, decision trace.
+    """Open the web app: live sliders (each change reruns the ensemble), A/B comparison, the record, decision trace.
 
     Without SCENARIO (a file, or a shipped scenario's name) the page offers every shipped scenario.
     """

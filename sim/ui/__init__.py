@@ -1,4 +1,4 @@
-"""``sim ui``: the interactive web app, built on Mesa's SolaraViz (``sim/ui/app.py``).
+"""``sim ui``: the interactive web app, a Solara page around the Mesa model (``sim/ui/app.py``).
 
 This package imports nothing heavy at import time, so that ``sim ui`` can say in one
 line what to install when the ``ui`` extra (solara, altair) is missing. :func:`serve`
