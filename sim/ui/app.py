@@ -44,7 +44,7 @@ from sim.inputs.record import Record, load_record
 from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.model.model import BalancingModel
 from sim.inputs.registry import Parameter, Registry, Source, format_number, load_registry, load_sources
-from sim.inputs.resources import SCENARIOS_DIR
+from sim.inputs.resources import SCENARIOS_DIR, shipped_scenarios
 from sim.inputs.scenario import Scenario, load_scenario
 from sim.ui import REGISTRY_ENV, SCENARIO_ENV
 
@@ -78,14 +78,13 @@ DECISION_TEXT = {"foreign": ("Foreign policy", "minsk_foreign_move"),
 # --------------------------------------------------------------------------- pure helpers: choices and sliders
 
 
-def scenario_files(given: str | Path | None = None, folder: Path = PROJECT_SCENARIOS) -> dict[str, Path]:
-    """The scenarios the page offers, by name (file stem): only ``given`` if set, else ``folder/*.yaml``
-    with the baseline first."""
+def scenario_files(given: str | Path | None = None) -> dict[str, Path]:
+    """The scenarios the page offers, by name (file stem): only ``given`` if set, else the shipped library
+    with the baseline first (:func:`sim.inputs.resources.shipped_scenarios`)."""
     if given:
         path = Path(given)
         return {path.stem: path}
-    paths = sorted(folder.glob("*.yaml"), key=lambda p: (p.stem != "baseline", p.stem))
-    return {p.stem: p for p in paths}
+    return shipped_scenarios()
 
 
 def load_choices(files: Mapping[str, Path], registry: Registry) -> tuple[dict[str, Scenario], dict[str, str]]:
