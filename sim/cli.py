@@ -5,90 +5,28 @@
 :mod:`sim.outputs.paths`; tables and texts are built by the layers below. Bad input of any kind
 ends with ``error: <one line>`` on stderr and exit status 2.
 
-To add a command, decorate a function with ``@cli.command()`` in the marked
-section below; use ``registry_from(ctx)`` for the registry and ``SET_OPTION``
-for ``--set ID=VALUE`` overrides.
+The group, the exit codes and the shared options are in :mod:`sim.commands.base`; larger
+command groups have a module of their own there (``sim sweep`` and ``sim discover``:
+:mod:`sim.commands.sweeps`). To add a command, decorate a function with ``@cli.command()``;
+use ``registry_from(ctx)`` for the registry and ``SET_OPTION`` for ``--set ID=VALUE`` overrides.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
 from sim.inputs.errors import ScenarioError, did_you_mean
-from sim.inputs.registry import Registry, load_registry, load_sources, quote_context, split_at_quote
+from sim.inputs.registry import load_sources, quote_context, split_at_quote
 from sim.inputs.resources import scenario_path, shipped_scenarios
-from sim.inputs.scenario import load_scenario, parse_set
+from sim.inputs.scenario import load_scenario
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-
-
-class _Group(click.Group):
-    """A click group that reports ScenarioError as one line and exit status 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ScenarioError as err:
-            click.echo(f"error: {err}", err=True)
-            ctx.exit(EXIT_BAD_INPUT)
-        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see main): commands write atomically
-            click.echo("interrupted: nothing was written", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
-
-
-@click.group(cls=_Group)
-@click.option("--registry", "registry_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Parameter registry (default: seeds/parameters.yaml).")
-@click.pass_context
-def cli(ctx: click.Context, registry_path: Path | None) -> None:
-    """Balancing Act: Belarus between Moscow and Brussels, an agent-based simulator."""
-    ctx.ensure_object(dict)["registry_path"] = registry_path
-    _warn_in_one_line()
-
-
-def _warn_in_one_line() -> None:
-    """Print a scenario's warnings (e.g. an uncited event) as one ``warning:`` line on stderr, each time."""
-    import warnings
-
-    from sim.inputs.scenario import ScenarioWarning
-
-    shown = warnings.showwarning
-    if getattr(shown, "one_line", False):
-        return
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        if issubclass(category, ScenarioWarning):
-            click.echo(f"warning: {message}", err=True)
-        else:
-            shown(message, category, filename, lineno, file, line)
-
-    show.one_line = True
-    warnings.showwarning = show
-    warnings.simplefilter("always", ScenarioWarning)
-
-
-def registry_from(ctx: click.Context) -> Registry:
-    """The registry chosen by ``sim --registry`` (default ``seeds/parameters.yaml``)."""
-    return load_registry(ctx.find_root().obj.get("registry_path"))
-
-
-def _parse_sets(ctx: click.Context, _param: click.Parameter, texts: tuple[str, ...]) -> dict[str, float]:
-    registry = registry_from(ctx)
-    return dict(parse_set(text, registry) for text in texts)
-
-
-SET_OPTION = click.option(
-    "--set", "overrides", multiple=True, metavar="ID=VALUE", callback=_parse_sets,
-    help="Override a registry parameter, e.g. --set minsk.unrest_threshold=0.6 (repeatable).")
+from sim.commands import sweeps  # noqa: F401  (registers sim sweep and sim discover on the group)
+from sim.commands.base import EXIT_BAD_INPUT, EXIT_INTERRUPTED, SET_OPTION, cli, progress_bar, registry_from
 
 
 # --------------------------------------------------------------------------- registry commands
@@ -227,7 +165,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     folder = check_writable(out or paths.run_folder(scenario.name, run_id(scenario.seed)))
     try:
         years = max(scenario.end_year - scenario.start_year, 1)
-        with _progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
+        with progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
                 as progress:
             result = api.run(scenario, progress=progress, summary_only=summary_only,
                              parameter_uncertainty=parameter_uncertainty)
@@ -244,22 +182,6 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
             click.echo(f"interrupted: the run folder {folder} is complete; its report was not written "
                        f"(write it with: sim report {folder})", err=True)
             ctx.exit(EXIT_INTERRUPTED)
-
-
-@contextmanager
-def _progress_bar(total: int, desc: str, unit: str, show: bool = True):
-    """Yield a progress callback ``(done, total)`` drawing a bar in a terminal, or None in pipes and CI."""
-    if not show or not sys.stderr.isatty():
-        yield None
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False) as pbar:
-        def update(done: int, total_now: int) -> None:
-            pbar.total = total_now  # the work may count years before a late start year
-            pbar.n = done
-            pbar.refresh()
-        yield update
 
 
 @cli.command()
@@ -484,160 +406,6 @@ def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> 
               echo=click.echo)
 
 
-# ---- sweep commands
-
-
-def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str, ...]) -> dict[str, list[float]]:
-    from sim.sweep.designs import parse_vary
-
-    registry = registry_from(ctx)
-    vary: dict[str, list[float]] = {}
-    for text in texts:
-        pid, values = parse_vary(text, registry)
-        if pid in vary:
-            raise ScenarioError("--vary", "given twice; vary each parameter once", key=pid)
-        vary[pid] = values
-    return vary
-
-
-@cli.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
-@click.option("--vary", multiple=True, metavar="ID=LOW:HIGH:N", callback=_parse_varies,
-              help="Grid: N evenly spaced values of a parameter (or ID=V1,V2,...); repeat for a full factorial.")
-@click.option("--sample", type=click.Choice(["lhs", "sobol", "morris"]), default=None,
-              help="Sample the registry ranges: Latin hypercube, Sobol (Saltelli) or Morris design.")
-@click.option("--n", "n", type=int, default=None,
-              help="lhs: points (1000); sobol: base samples N, a power of 2 (64); morris: trajectories (20).")
-@click.option("--params", default="all", show_default=True, metavar="IDS|all",
-              help="Parameters to sample: comma-separated ids or globs (minsk.*), or all (the uncertainties).")
-@click.option("--include-fixed", is_flag=True,
-              help="With --params all: also sample the 2015 starting values, scenario switches and calendar dates.")
-@click.option("--outcome", "outcome_texts", multiple=True, metavar="SPEC",
-              help="What to measure, e.g. alignment@2025, alignment@2016:2030, P(sanctions_level>=1)@2022 "
-                   "(repeatable; default: alignment in the end year).")
-@click.option("--replicates", type=int, default=None, help="Worlds per point (default: 100).")
-@click.option("--seed", type=int, default=None, help="Seed of the sweep (default: the scenario's).")
-@click.option("--second-order/--no-second-order", default=None,
-              help="sobol: also second-order indices (default: on for up to 10 parameters).")
-@click.option("--levels", type=int, default=None, help="morris: levels of the grid (default: 4).")
-@click.option("--workers", type=int, default=1, show_default=True,
-              help="Local worker processes (0: one per CPU).")
-@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
-              help="Run the points on this Dask distributed scheduler's workers.")
-@SET_OPTION
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Sweep folder (default: results/<scenario>/sweep-<kind>-<time>/).")
-@click.option("--resume", is_flag=True, help="Continue an unfinished sweep (its <out>.partial/ folder).")
-@click.option("--no-plots", is_flag=True, help="Write the tables only.")
-@click.pass_context
-def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]], sample: str | None, n: int | None,
-          params: str, outcome_texts: tuple[str, ...], replicates: int | None, seed: int | None,
-          second_order: bool | None, levels: int | None, workers: int, scheduler: str | None,
-          overrides: dict[str, float], out: Path | None, resume: bool, no_plots: bool, include_fixed: bool) -> None:
-    """Sweep parameters over a grid or a sample; Sobol or Morris sensitivity of any outcome, by year."""
-    from sim.sweep import runner as sw
-
-    def given(name: str) -> bool:
-        return ctx.get_parameter_source(name) not in (click.core.ParameterSource.DEFAULT, None)
-
-    if vary and sample:
-        raise ScenarioError("sim sweep", "give either --vary (a grid) or --sample (lhs, sobol, morris), not both")
-    if not vary and not sample:
-        raise ScenarioError("sim sweep", "choose a design: --vary ID=LOW:HIGH:N for a grid, or --sample lhs|sobol|"
-                                         "morris; e.g. sim sweep scenarios/baseline.yaml --sample sobol --n 64")
-    kind = sample or "grid"
-    for option, name, allowed in (("--n", "n", ("lhs", "sobol", "morris")), ("--params", "params", ("lhs", "sobol",
-                                  "morris")), ("--include-fixed", "include_fixed", ("lhs", "sobol", "morris")),
-                                  ("--second-order", "second_order", ("sobol",)),
-                                  ("--levels", "levels", ("morris",))):
-        if given(name) and kind not in allowed:
-            raise ScenarioError(option, f"applies to --sample {' or '.join(allowed)}, not to a {kind} design")
-    scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
-    seed = scenario.seed if seed is None else seed
-    replicates = sw.DEFAULT_REPLICATES if replicates is None else replicates
-    design = sw.make_design(registry_from(ctx), kind, vary=vary, params=params, n=n, seed=seed,
-                            second_order=second_order, levels=4 if levels is None else levels,
-                            include_fixed=include_fixed)
-    outcomes = sw.parse_outcomes(outcome_texts or [f"alignment@{scenario.end_year}"], scenario.start_year,
-                                 scenario.end_year)
-    if scheduler and given("workers"):
-        click.echo("note: --workers is ignored with --scheduler (the cluster's workers run the points)", err=True)
-    if out is None and resume:
-        out = sw.find_resumable(scenario, design, outcomes, replicates, seed)
-        if out is None:
-            raise ScenarioError("--resume", f"no unfinished sweep like this one under results/{scenario.name}/; "
-                                            "give its folder with --out")
-    folder = out or sw.default_out(scenario, design)
-    command = _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels,
-                             workers, scheduler, overrides, folder, no_plots, registry_from(ctx),
-                             ctx.find_root().obj.get("registry_path") is not None, include_fixed)
-    processes = workers or (os.cpu_count() or 1)  # --workers 0: one per CPU
-    header = (f"{design.describe()}; {replicates} replicates per point; "
-              + (f"Dask scheduler {scheduler}" if scheduler else f"{processes} worker" + "s" * (processes != 1)))
-    try:
-        with _progress_bar(design.n_points, "sweep", "point") as bar:
-            announced = []
-
-            def progress(done: int, total: int) -> None:
-                # Said once the sweep has checked its input and starts, so bad input stays one line.
-                if not announced:
-                    announced.append(True)
-                    click.echo(header, err=True)
-                if bar is not None:
-                    bar(done, total)
-
-            result = sw.run_sweep(scenario, design, outcomes, replicates, seed=seed, workers=workers,
-                                  scheduler=scheduler, out=folder, resume=resume, progress=progress,
-                                  plots=not no_plots, resume_command=command)
-    except sw.SweepInterrupted as err:
-        click.echo(str(err), err=True)
-        click.echo(f"resume with: {command}", err=True)
-        ctx.exit(EXIT_INTERRUPTED)
-    except sw.SweepFailed as err:
-        click.echo(f"error: {err}", err=True)
-        click.echo(f"resume with: {command}", err=True)
-        ctx.exit(1)
-    click.echo(result.text())
-    click.echo(f"\nsweep folder: {folder}")
-
-
-def _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels, workers,
-                   scheduler, overrides, folder, no_plots, registry, registry_given, include_fixed=False) -> str:
-    """The command that resumes this sweep (printed on interruption and kept in PARTIAL.txt)."""
-    import shlex
-
-    from sim.sweep.designs import parse_vary
-    from sim.inputs.registry import format_number
-
-    parts = ["sim", "--registry", str(registry.path), "sweep", str(scenario_file)] if registry_given \
-        else ["sim", "sweep", str(scenario_file)]
-    for pid, values in vary.items():
-        # LOW:HIGH:N only where parsing it back gives exactly these values; else list them.
-        compact = f"{pid}={format_number(values[0])}:{format_number(values[-1])}:{len(values)}"
-        try:
-            same = len(values) > 2 and parse_vary(compact, registry)[1] == list(values)
-        except ScenarioError:
-            same = False
-        listed = compact.split("=", 1)[1] if same else ",".join(format_number(v) for v in values)
-        parts += ["--vary", f"{pid}={listed}"]
-    if kind != "grid":
-        parts += ["--sample", kind, "--n", str(design.settings["N"]), "--params", params]
-        if include_fixed:
-            parts.append("--include-fixed")
-    if kind == "sobol":
-        parts.append("--second-order" if design.settings["second_order"] else "--no-second-order")
-    if kind == "morris":
-        parts += ["--levels", str(design.settings["levels"])]
-    for outcome in outcomes:
-        parts += ["--outcome", outcome.spec]
-    parts += ["--replicates", str(replicates), "--seed", str(seed)]
-    for pid, value in overrides.items():
-        parts += ["--set", f"{pid}={format_number(value)}"]
-    parts += ["--scheduler", scheduler] if scheduler else ["--workers", str(workers)]
-    parts += ["--out", str(folder), "--resume"] + (["--no-plots"] if no_plots else [])
-    return shlex.join(parts)
-
-
 # ---- teaching commands
 
 
@@ -685,33 +453,6 @@ def explain(folder: Path, year: int, agent: str, replicate: int | None) -> None:
 
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-@cli.command()
-@click.argument("folder", metavar="SWEEP_FOLDER", type=click.Path(path_type=Path))
-@click.option("--target", required=True, metavar="'OUTCOME OP VALUE'",
-              help="Which points count, e.g. 'alignment@2030 > -0.2' or 'P(sanctions_level>=1)@2025 >= 0.5'.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Discovery folder (default: SWEEP_FOLDER/discovery-<time>/).")
-@click.option("--box", type=int, default=None, help="Choose this box of the peeling trajectory (boxes.csv).")
-@click.option("--min-coverage", type=float, default=0.5, show_default=True,
-              help="If no box reaches --threshold: the densest box with at least this coverage.")
-@click.option("--threshold", type=float, default=0.8, show_default=True,
-              help="The density wanted: the chosen box is the least peeled box that reaches it.")
-@click.option("--peel-alpha", type=float, default=0.05, show_default=True,
-              help="PRIM: share of points peeled away per step.")
-@click.option("--no-plots", is_flag=True, help="Write the tables only.")
-def discover(folder: Path, target: str, out: Path | None, box: int | None, min_coverage: float, threshold: float,
-             peel_alpha: float, no_plots: bool) -> None:
-    """Scenario discovery on a sweep's points: under which conditions does the target outcome happen? (PRIM, CART)"""
-    from sim.outputs import paths
-    from sim.outputs.atomic import check_writable
-    from sim.sweep.discover import discover as find_box
-
-    found = find_box(folder, target, box=box, min_coverage=min_coverage, threshold=threshold, peel_alpha=peel_alpha)
-    out = check_writable(out or paths.discovery_folder(folder))
-    found.save(out, plots=not no_plots)
-    click.echo(found.text())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,7 +1,7 @@
 """The house's import rules: every import runs one way, down the layers, with no circles.
 
 The layers, bottom first (a package may import only packages of a lower rank, and itself):
-common < inputs < model, figures < outputs < explain, runs < report, sweep < evidence < ui, api < cli.
+common < inputs < model, figures < outputs < explain, runs < report, sweep < evidence < ui, api < commands < cli.
 Imports inside functions count too: a lazy import is still an arrow.
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 RANK = {"common": 0, "inputs": 1, "model": 2, "figures": 2, "outputs": 3, "explain": 4, "runs": 4,
-        "report": 5, "sweep": 5, "evidence": 6, "ui": 7, "api": 7, "cli": 8}
+        "report": 5, "sweep": 5, "evidence": 6, "ui": 7, "api": 7, "commands": 8, "cli": 9}
 NO_MESA = ("common", "inputs", "outputs", "figures", "explain", "report")
 
 

@@ -1,0 +1,1 @@
+"""The ``sim`` command's shared parts and its larger command groups; :mod:`sim.cli` assembles them."""
