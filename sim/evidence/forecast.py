@@ -134,6 +134,10 @@ def forecast(origin: int, scenario: Scenario | str | Path | None = None, end_yea
     }
     described = simulated.to_dict()
     described["start_year"] = int(origin)
+    # The record's drivers are listed under forecast, not as the scenario's events (they are history).
+    imposed = driver_events(record, base_year, origin)
+    described["events"] = [e for e in described["events"] if e.get("year", 0) > origin]
+    info["driver_events"] = [{"year": e.year, "set": dict(e.set)} for e in imposed]
     described["title"] = f"Forecast made at {origin} (conditioned on the record): {described['title']}"
     extra: dict[str, Any] = {}
     if spec.drawn:

@@ -81,13 +81,15 @@ def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figure
       "political prisoners, releases) with the CRPS of the ensemble on the scale of their observation model "
       "(log(1 + count) for counts), one row per series as scales differ. Scores from `scoringrules`.")
     w("- *persistence*: the record's origin state stays; *climatology*: the base rate of the record up to the "
-      "origin; *random actors*: the same forecast with " + ", ".join(f"`{p}`" for p in RANDOM_ACTORS)
+      "origin (a change the record cannot yet answer, at the first origin, counts as no change); *random actors*: the same forecast with " + ", ".join(f"`{p}`" for p in RANDOM_ACTORS)
       + " at 0 (all three choose at random), conditioned the same way.")
     w("- *Skill* = 1 - score / reference: above 0 the model beats the reference.")
     w("- **Not fully out of sample.** The registry was written with the 2015-2016 documents and, in places, with "
       "the later record in view (section 5 lists the registry texts that mention years after 2015), and the "
       "error widths of the observation models were set from the record's own notes before any score was "
-      "computed. Nothing was tuned to these scores; read them as a lower bar than a true forecast would face.")
+      "computed. Nothing was tuned to these scores; read them as a lower bar than a true forecast would face. "
+      "The 2016 questions of the origin-2015 forecast include the EU's 2016 easing, pattern P2, which the model "
+      "was built to reproduce: they are in-sample. Each origin is one run (one seed).")
     w("")
     for origin, reason in failed:
         w(f"**Origin {origin}: no forecast.** {reason}")

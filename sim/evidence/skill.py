@@ -11,7 +11,8 @@ References, measured on the same questions:
   force, keeps its origin answer; a change, such as a tightening, does not happen; a quantity keeps its last
   value at or before the origin);
 * **climatology**: the base rate over the record up to the origin (an event's yearly frequency; a quantity's
-  past values as an ensemble);
+  past values as an ensemble; a change the record cannot yet answer, at the first origin, falls back to no
+  change);
 * **random actors**: the same forecast (same scenario, seed, worlds and conditioning) with
   ``minsk.rationality``, ``moscow.rationality`` and ``brussels.rationality`` at 0: all three choose at random.
 
@@ -58,8 +59,12 @@ def _persisted_event(record: Record, question: str, origin: int) -> float:
 
 
 def _climatology_event(record: Record, question: str, origin: int) -> float:
+    """The question's yearly frequency in the record up to the origin; a change the record cannot answer yet
+    (no year before the first one) falls back to persistence's answer, no change."""
     answers = [a.observed for a in event_answers(record, last=origin) if a.question == question]
-    return float(np.mean(answers)) if answers else float("nan")
+    if answers:
+        return float(np.mean(answers))
+    return _persisted_event(record, question, origin)
 
 
 def _past_values(record: Record, measurement, origin: int) -> np.ndarray:

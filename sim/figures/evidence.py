@@ -1,19 +1,24 @@
-"""Figures of the rolling-origin validation: reliability diagrams (predicted against observed frequency).
+"""The record in the figures: reliability diagrams, and the observed record overlaid on fan and compare charts.
 
-Reads the tables of :func:`sim.evidence.skill.reliability` (``low``, ``high``, ``questions``, ``forecast``,
-``observed`` per probability bin) and nothing else; it never imports the model.
+:func:`plot_reliability` reads the tables of :func:`sim.evidence.skill.reliability` (``low``, ``high``,
+``questions``, ``forecast``, ``observed`` per probability bin). :func:`overlay_record` draws the public record
+(``seeds/record.yaml``) on a run's or a comparison's chart with :mod:`sim.figures.record`. Never imports the model.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
+from matplotlib.lines import Line2D
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.figures.runs import BLUE, VERMILLION
+from sim.common import palette
+from sim.common.palette import BLUE, GREEN, PURPLE, VERMILLION
+from sim.figures.record import OBSERVED_LABEL, draw_observed, observed
 
 
 def plot_reliability(tables: Mapping[str, pd.DataFrame], path: str | Path, title: str) -> Path:
@@ -25,7 +30,7 @@ def plot_reliability(tables: Mapping[str, pd.DataFrame], path: str | Path, title
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     ax.plot([0, 1], [0, 1], color="#999999", linewidth=1, linestyle=":", label="calibrated")
-    for (label, table), colour in zip(tables.items(), (BLUE, VERMILLION, "#009E73", "#CC79A7")):
+    for (label, table), colour in zip(tables.items(), (BLUE, VERMILLION, GREEN, PURPLE)):
         shown = table[table["questions"] > 0]
         ax.plot(shown["forecast"], shown["observed"], color=colour, linewidth=1.2, label=label)
         ax.scatter(shown["forecast"], shown["observed"], s=12 + 6 * shown["questions"], color=colour, alpha=0.8)
@@ -46,3 +51,21 @@ def plot_reliability(tables: Mapping[str, pd.DataFrame], path: str | Path, title
     fig.savefig(partial, format="png", metadata={"Software": None})
     partial.replace(path)
     return path
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_record():
+    from sim.inputs.record import load_record
+
+    return load_record()
+
+
+def overlay_record(ax, output: str, span: tuple[int, int]) -> Line2D | None:
+    """Draw the record's figures of ``output`` within the years ``span`` (:mod:`sim.figures.record`: points, with
+    error bars where the record is uncertain); return the legend handle, or None when there is nothing to draw."""
+    table = observed(_shipped_record(), output)
+    if table.empty or not ((table.year >= span[0]) & (table.year <= span[1])).any():
+        return None
+    draw_observed(ax, table, label=None, years=span)
+    return Line2D([], [], color=palette.BLACK, marker="D", linestyle="none", markersize=5,
+                  label=f"{OBSERVED_LABEL} (public record; bar: its error where uncertain)")

@@ -31,6 +31,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MultipleLocator
 
 from sim.common.names import unique_names
+from sim.figures.evidence import overlay_record
 from sim.common import palette
 from sim.common.variables import OUTPUTS, OVERVIEW, SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
 from sim.inputs.runspec import UNCERTAINTY_LABELS
@@ -164,6 +165,8 @@ def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | 
             for (year, note), members in drawn.items():
                 colour = styles[members[0]][0] if len(members) == 1 else EVENT_COLOUR
                 _mark_event(ax, year, note, colour, (first_year, last_year))
+            observed = overlay_record(ax, output, (first_year, last_year))
+            handles += [observed] if observed is not None else []
             ax.set_xlim(first_year, last_year)
             _format_axis(ax, output)
             ax.set_title(_title(output))
@@ -185,12 +188,14 @@ def _fan_figure(summary, output, events, elections, caption, folder) -> list[Pat
     span = (table.index.min(), table.index.max())
     for year, note in events:
         _mark_event(ax, year, note, EVENT_COLOUR, span)
+    observed = overlay_record(ax, output, span)
     ax.set_xlim(*span)
     _format_axis(ax, output)
     ax.set_title(_title(output))
     handles = [Line2D([], [], color=FAN_COLOUR, linewidth=2.4, label="median"),
                Patch(facecolor=FAN_COLOUR, alpha=0.45, label="50% of worlds"),
                Patch(facecolor=FAN_COLOUR, alpha=0.18, label="90% of worlds")]
+    handles += [observed] if observed is not None else []
     handles += _context_handles(elections, _any_in(events, span))
     _legend_below(ax, handles)
     fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")

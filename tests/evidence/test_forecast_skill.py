@@ -87,3 +87,27 @@ def test_the_command(tmp_path):
                         (["--origin", "2016", "--report"], "--origin scores one origin")):
         bad = subprocess.run([sys.executable, "-m", "sim.cli", "hindcast", *args], capture_output=True, text=True)
         assert bad.returncode == 2 and words in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_the_validation_report_section_and_its_reliability_diagram(tmp_path):
+    from sim.evidence.forecast_report import forecast_sections
+
+    report = tmp_path / "docs" / "validation.md"
+    (text,) = forecast_sections(report, origins=(2016, 2021), replicates=1000, seed=2)
+    assert "## 6 Forecasts from an origin, scored on the public record" in text
+    assert "### 6.1 Forecast made at 2016" in text and "skill vs random_actors" in text
+    assert "`crackdown_2020`" in text  # per-question lines
+    assert "**Origin 2021: no forecast.**" in text  # a collapsed filter is reported, not hidden
+    assert "Not fully out of sample" in text
+    png = report.parent / "validation" / "reliability-2016.png"
+    assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
+    assert "(validation/reliability-2016.png)" in text
+
+
+def test_climatology_at_the_first_origin_falls_back_to_no_change():
+    from sim.evidence.skill import _climatology_event
+
+    record = load_record()
+    assert _climatology_event(record, "sanctions_tightened", 2015) == 0.0
+    assert _climatology_event(record, "sanctions_eased", 2016) == 1.0  # 2016: the one change seen so far
+    assert _climatology_event(record, "sanctions_any", 2016) == 0.5
