@@ -4,7 +4,8 @@ Starts ``sim ui --port <free port>`` (bound to 127.0.0.1), opens it in Debian's
 ``/usr/bin/chromium`` through Playwright (no browser download), moves a slider and
 checks that the numbers and the charts change at once (no Reset: the page has none),
 keeps the settings as A, moves another slider and checks the A/B comparison, checks
-that the record is drawn ("observed") and that the page shows no error. The
+that the record is drawn ("observed"), picks another scenario from the list, and
+that the page shows no error. The
 screenshot is saved to ``tests/artifacts/ui.png`` (git-ignored).
 """
 
@@ -188,6 +189,13 @@ def test_a_person_moves_sliders_and_compares_two_settings(server):
             # Clear A: back to one setting.
             page.get_by_role("button", name="Clear A").click()
             page.get_by_text("median (A)").wait_for(state="detached", timeout=60_000)
+
+            # Another scenario, by name from the list: its own text, and the sliders back at its values.
+            page.locator(".v-select").first.click()
+            page.get_by_role("option", name="war_2022").click()
+            page.get_by_text("War in Ukraine from 2022").first.wait_for(timeout=60_000)
+            page.get_by_text("The 2020 protests and crackdown: this scenario goes straight").wait_for(timeout=60_000)
+            page.get_by_text("Sliders moved for this run: none").wait_for(timeout=60_000)
 
             body = page.inner_text("body")
             found = ERROR_WORDS.findall(body)
