@@ -23,6 +23,7 @@ import numpy as np
 from sim.inputs.errors import ScenarioError
 from sim.inputs.registry import Registry, load_registry, load_sources
 from sim.inputs.scenario import Scenario, parameter_problem
+from sim.inputs.timeline import Domain, parameter_changes
 
 DEFAULT_HORIZON_YEARS = 15  # used only when no scenario gives an end year
 DEFAULT_TRACE_REPLICATES = 25  # worlds whose decisions are kept in full for `sim explain`
@@ -197,15 +198,14 @@ class RunSpec:
                 "registry_value": parameter.value,
                 "evidence": parameter.source_short(sources),
                 "quotes": [{"doc": c.doc, "quote": c.quote} for c in parameter.citations],
+                **Domain.of(parameter).to_record(),  # for the rule of a parameter's value in a year
             }
             if parameter_drawn:
                 table[pid]["prior"] = {"shape": parameter.prior, "low": parameter.low, "mode": parameter.value,
                                        "high": parameter.high}
-        for event in self.events:
-            for operation in ("set", "add"):
-                for pid, value in getattr(event, operation).items():
-                    if pid in table:
-                        table[pid].setdefault("events", []).append({"year": event.year, operation: value})
+        # Later changes, in the order the model applies them (sim.inputs.timeline).
+        for pid, changes in parameter_changes(self.events, table).items():
+            table[pid]["events"] = changes
         return table
 
     def parameter_table(self) -> dict[str, dict[str, Any]]:

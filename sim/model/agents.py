@@ -32,9 +32,17 @@ def _only(option: int, value: np.ndarray | float, replicates: int) -> np.ndarray
 
 
 class BalancingAgent(mesa.Agent):
-    """Common plumbing: parameters, replicate count, last decisions."""
+    """Common plumbing: parameters, replicate count, last decisions.
+
+    ``SEES`` names, for each of the agent's decisions, the state its utility terms and
+    feasibility read, by output name (``sim.common.variables.OUTPUTS``, plus
+    ``russia_normal_growth``). The model records those values in the decision trace, so
+    that an explanation shows what the decision saw rather than re-deriving it
+    (tests/model/test_agents.py checks the list against what the terms really read).
+    """
 
     name = "agent"
+    SEES: dict[str, tuple[str, ...]] = {}
 
     def __init__(self, model):
         super().__init__(model)
@@ -69,6 +77,12 @@ class Minsk(BalancingAgent):
     name = "minsk"
     FOREIGN_OPTIONS = MOVE_OPTIONS["minsk_foreign_move"]  # -1, 0, +1
     DOMESTIC_OPTIONS = MOVE_OPTIONS["minsk_domestic_move"]
+    SEES = {
+        "foreign": ("alignment", "subsidy_pct_gdp", "russia_trade_share", "russia_growth", "russia_normal_growth",
+                    "integration_pressure", "sanctions_level", "eu_engagement", "ukraine_war", "unrest",
+                    "political_prisoners"),
+        "domestic": ("unrest", "eu_engagement"),
+    }
 
     def __init__(self, model):
         super().__init__(model)
@@ -182,6 +196,11 @@ class Moscow(BalancingAgent):
     name = "moscow"
     SUBSIDY_OPTIONS = MOVE_OPTIONS["moscow_subsidy_move"]
     PRESSURE_OPTIONS = MOVE_OPTIONS["moscow_pressure_move"]
+    SEES = {
+        "subsidy": ("russia_growth", "russia_normal_growth", "subsidy_pct_gdp", "repression", "alignment",
+                    "sanctions_level", "ukraine_war"),
+        "pressure": ("integration_pressure", "repression", "alignment", "sanctions_level", "ukraine_war"),
+    }
 
     def __init__(self, model):
         super().__init__(model)
@@ -254,6 +273,11 @@ class Brussels(BalancingAgent):
     name = "brussels"
     SANCTIONS_OPTIONS = MOVE_OPTIONS["brussels_sanctions_move"]
     ENGAGEMENT_OPTIONS = MOVE_OPTIONS["brussels_engagement_move"]
+    SEES = {
+        "sanctions": ("political_prisoners", "prisoners_released", "crackdown", "alignment", "ukraine_war",
+                      "sanctions_level"),
+        "engagement": ("minsk_foreign_move", "prisoners_released", "crackdown", "sanctions_level"),
+    }
 
     def __init__(self, model):
         super().__init__(model)

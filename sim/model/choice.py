@@ -25,7 +25,8 @@ class Decision:
 
     ``terms`` maps a term name to an array of shape (replicates, options);
     ``probabilities`` and ``utility`` have that shape too; ``chosen`` holds the
-    index of the option taken in each replicate.
+    index of the option taken in each replicate; ``feasible`` (same shape, bool)
+    the options that could be taken, None when all could.
     """
 
     agent: str
@@ -35,6 +36,7 @@ class Decision:
     utility: np.ndarray
     probabilities: np.ndarray
     chosen: np.ndarray
+    feasible: np.ndarray | None = None
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
         """The chosen option mapped to ``values`` (by default -1, 0, +1 for three options)."""
@@ -74,4 +76,4 @@ def logit_choice(
         bad = ~feasible[np.arange(len(chosen)), chosen]
         if bad.any():
             chosen[bad] = np.argmax(probabilities[bad], axis=1)
-    return Decision(agent, name, options, terms, utility, probabilities, chosen)
+    return Decision(agent, name, options, terms, utility, probabilities, chosen, feasible)

@@ -33,7 +33,10 @@ from sim.model.economy import TRADE_PARTNERS, Economy, Society, World
 from sim.model.streams import PointStreams
 from sim.inputs.errors import ScenarioError
 from sim.inputs.runspec import DEFAULT_HORIZON_YEARS, DEFAULT_TRACE_REPLICATES, RunSpec  # noqa: F401 (re-exported)
+from sim.inputs.timeline import Domain, parameter_changes, value_in_year
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
+
+TRACE_KEYS = ["replicate", "year", "agent", "decision", "option"]  # the columns that name a row of the trace
 
 
 class BalancingModel(mesa.Model):
@@ -88,6 +91,10 @@ class BalancingModel(mesa.Model):
         self.events_by_year: dict[int, list] = defaultdict(list)
         for event in spec.events:
             self.events_by_year[event.year].append(event)
+        # Parameter changes by id, in the order sim.inputs.timeline applies them (the rule readers use too).
+        self.parameter_changes = parameter_changes(spec.events, self.params)
+        self._jolted: set[str] = set()  # state jolted this year, by output name (for the decision trace)
+        self._seen: dict[str, np.ndarray] = {}  # what the traced worlds see when they decide this year
 
         self.year = self.base_year
         self._apply_parameter_events(self.year)
@@ -161,12 +168,14 @@ class BalancingModel(mesa.Model):
 
     def _step(self) -> None:
         self.year += 1
+        self._jolted = set()
         self._apply_parameter_events(self.year)
         self.world.update(self.year, self.streams)
         self._apply_state_jolts(self.year, prefix="world.")
         Society.update(self.params, self.minsk, self.world, self.economy, self.streams)
         self._apply_state_jolts(self.year, exclude_prefix="world.")
 
+        self._seen = self._decision_inputs()
         self.agents.do("decide")
         self.agents.do("act")
 
@@ -183,20 +192,11 @@ class BalancingModel(mesa.Model):
 
     # ------------------------------------------------------------------ events
     def _apply_parameter_events(self, year: int) -> None:
-        for event in self.events_by_year.get(year, ()):
-            for pid, value in event.set.items():
-                if pid in self.params:
-                    self.params[pid] = float(value)
-            for pid, delta in event.add.items():
-                if pid in self.params:
-                    # A sum of deltas may leave the allowed domain: keep it inside, world by world, as jolts are.
-                    spec, current = self.registry[pid], self.params[pid]
-                    if np.ndim(current):
-                        value = np.clip(current + float(delta), spec.domain_low, spec.domain_high)
-                        self.params[pid] = np.round(value) if spec.integer else value
-                    else:
-                        value = min(max(current + float(delta), spec.domain_low), spec.domain_high)
-                        self.params[pid] = float(round(value)) if spec.integer else value
+        """Apply this year's parameter changes by the rule of ``sim.inputs.timeline.value_in_year``."""
+        for pid, changes in self.parameter_changes.items():
+            now = [change for change in changes if change["year"] == year]
+            if now:
+                self.params[pid] = value_in_year(self.params[pid], now, year, Domain.of(self.registry[pid]))
 
     def _apply_state_jolts(self, year: int, prefix: str = "", exclude_prefix: str | None = None) -> None:
         """Jolt agent or world state by id (``minsk.unrest``, ``world.oil_price`` ...) for this year only."""
@@ -219,6 +219,7 @@ class BalancingModel(mesa.Model):
         if spec.integer:
             new = np.round(new)
         setattr(holder, attribute, new.astype(current.dtype))
+        self._jolted.add(attribute)  # every jolted attribute is recorded under its own name (sim.common.variables)
 
     # ------------------------------------------------------------------ recording
     def observe(self) -> dict[str, np.ndarray]:
@@ -267,12 +268,27 @@ class BalancingModel(mesa.Model):
         if self.year > self.base_year:
             self._record_trace()
 
+    def _decision_inputs(self) -> dict[str, np.ndarray]:
+        """What the traced worlds see when they decide: every output as it stands before anyone
+        acts (positions from the end of last year with this year's jolts, this year's drivers and
+        unrest), and Russia's normal growth that the growth terms measure against."""
+        k = self.trace_replicates
+        if k == 0:
+            return {}
+        seen = {name: np.array(values[:k]) for name, values in self.observe().items()}
+        seen["russia_normal_growth"] = np.array(np.broadcast_to(self.world.russia_normal_growth(),
+                                                                (self.replicates,))[:k], dtype=float)
+        return seen
+
     def _record_trace(self) -> None:
         k = self.trace_replicates
         if k == 0:
             return
         for agent in (self.minsk, self.moscow, self.brussels):
             for decision in agent.decisions:
+                sees = agent.SEES[decision.name]
+                feasible = (np.ones_like(decision.probabilities[:k], dtype=bool) if decision.feasible is None
+                            else decision.feasible[:k].copy())
                 self.trace.append({
                     "year": self.year,
                     "agent": decision.agent,
@@ -282,6 +298,9 @@ class BalancingModel(mesa.Model):
                     "utility": decision.utility[:k].copy(),
                     "probabilities": decision.probabilities[:k].copy(),
                     "chosen": decision.chosen[:k].copy(),
+                    "feasible": feasible,
+                    "seen": {name: self._seen[name] for name in sees},
+                    "jolted": " ".join(name for name in sees if name in self._jolted),
                 })
 
     # ------------------------------------------------------------------ tables
@@ -313,8 +332,10 @@ class BalancingModel(mesa.Model):
             yield int(year), table
 
     def decision_trace(self) -> pd.DataFrame:
-        """One row per traced replicate, year, decision and option: each utility term, the
-        total utility, the choice probability and whether the option was taken."""
+        """One row per traced replicate, year, decision and option: each utility term, the total
+        utility, the choice probability, whether the option was taken and whether it could be; then
+        what the decision saw (``seen.<output>``, the same on every option's row; empty for state the
+        decision does not read) and which of those values a scenario jolt set that year (``jolted``)."""
         frames = []
         for entry in self.trace:
             if entry["year"] < self.start_year:
@@ -334,11 +355,17 @@ class BalancingModel(mesa.Model):
             frame["utility"] = entry["utility"].reshape(-1)
             frame["probability"] = entry["probabilities"].reshape(-1)
             frame["chosen"] = (entry["chosen"][replicate] == option_index).astype(int)
+            frame["feasible"] = entry["feasible"].reshape(-1).astype(int)
+            for name, values in entry["seen"].items():
+                frame[f"seen.{name}"] = values[replicate]
+            frame["jolted"] = entry["jolted"]
             frames.append(pd.DataFrame(frame))
         if not frames:
-            return pd.DataFrame(columns=["replicate", "year", "agent", "decision", "option", "utility",
-                                         "probability", "chosen"])
-        return pd.concat(frames, ignore_index=True)
+            return pd.DataFrame(columns=[*TRACE_KEYS, "utility", "probability", "chosen", "feasible", "jolted"])
+        table = pd.concat(frames, ignore_index=True)
+        terms = [c for c in table.columns if c.startswith("term.")]
+        seen = [c for c in table.columns if c.startswith("seen.")]
+        return table[[*TRACE_KEYS, *terms, "utility", "probability", "chosen", "feasible", *seen, "jolted"]]
 
 
 def _reindexed(value, idx: np.ndarray, n: int):

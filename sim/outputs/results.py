@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.inputs.errors import ScenarioError
 from sim.outputs.atomic import atomic_folder, check_writable  # noqa: F401  (re-exported: callers use them)
+from sim.inputs.timeline import Domain, value_in_year
 from sim.common.variables import OUTPUTS
 
 SCHEMA_VERSION = 1
@@ -149,6 +150,15 @@ class Result:
             self._events = event_probabilities(self.timeseries)
         return self._events
 
+    def parameter_value(self, pid: str, year: int) -> float | None:
+        """The value parameter ``pid`` had in ``year`` of this run, by the model's own rule
+        (``sim.inputs.timeline.value_in_year``) applied to the recorded start value, events and
+        domain; None for an id the run did not record."""
+        entry = (self.parameters or {}).get(pid)
+        if entry is None:
+            return None
+        return value_in_year(float(entry["value"]), entry.get("events") or [], int(year), Domain.from_record(entry))
+
     def manifest(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
@@ -168,7 +178,8 @@ class Result:
                 "timeseries.csv": "one row per replicate and year; columns: replicate, year, then outputs",
                 "summary.csv": "per year and output: mean and percentiles across replicates",
                 "events.csv": "per year: probability across replicates of each discrete event",
-                "trace.csv": "decision trace of the first replicates: utility terms, probabilities, choice",
+                "trace.csv": ("decision trace of the first replicates: utility terms, probabilities, choice, feasibility, "
+                              "what each decision saw (seen.*) and which of it a scenario jolt set (jolted)"),
                 "plots/": "figures (PNG and SVG)",
                 **({"parameters.parquet": "one row per world: replicate, then the value it drew for each "
                                           "ASSUMPTION parameter (--parameter-uncertainty prior)",
