@@ -17,7 +17,7 @@ to the term.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Seed documents by short name (as in seeds/sources.yaml).
 RUSSIA_DIRECT = "000_214cd05d9f37249a.txt"
@@ -61,7 +61,6 @@ class Decision:
     question: str
     options: dict[str, Option]
     terms: dict[str, Term]
-    inputs: tuple[str, ...] = field(default=())  # state keys the decision sees (ODD 4.7)
 
     @property
     def middle(self) -> str:
@@ -71,16 +70,19 @@ class Decision:
 
 @dataclass(frozen=True)
 class StateValue:
-    """A state value an agent sees when it decides, and when that value was produced.
+    """A state value an agent sees when it decides (a ``seen.<key>`` column of the trace), and when
+    that value was produced.
 
     ``when`` is ``"previous"`` (end of last year, after any scenario jolt at the start of
-    this year) or ``"this"`` (this year's value, already set before the decisions).
+    this year) or ``"this"`` (this year's value, already set before the decisions). Which
+    values each decision reads is the model's to say (the agents' ``SEES``); ``shown`` is
+    False for a value only quoted next to another (Russia's normal growth, next to its growth).
     """
 
     label: str
-    output: str  # column of timeseries.csv
     when: str
     unit: str = ""
+    shown: bool = True
 
 
 # What the agents see (ODD section 4.7). Decisions are made at the start of year t on:
@@ -88,22 +90,32 @@ class StateValue:
 # legitimacy (society is updated before anyone decides), and every actor's position
 # as it stood at the end of year t-1 (with any scenario jolt of year t applied).
 STATE: dict[str, StateValue] = {
-    "alignment": StateValue("Minsk's alignment", "alignment", "previous"),
-    "subsidy_pct_gdp": StateValue("Russian subsidies and loans", "subsidy_pct_gdp", "previous", "% of GDP"),
-    "russia_trade_share": StateValue("Russia's share of Belarus's trade", "russia_trade_share", "previous"),
-    "integration_pressure": StateValue("Russian pressure for integration", "integration_pressure", "previous"),
-    "sanctions_level": StateValue("EU sanctions", "sanctions_level", "previous"),
-    "eu_engagement": StateValue("EU engagement", "eu_engagement", "previous"),
-    "repression": StateValue("repression in Belarus", "repression", "previous"),
-    "political_prisoners": StateValue("political prisoners held", "political_prisoners", "previous", "people"),
-    "prisoners_released": StateValue("political prisoners released", "prisoners_released", "previous",
-                                     "people"),
-    "crackdown": StateValue("crackdown", "crackdown", "previous"),
-    "minsk_foreign_move": StateValue("Minsk's foreign move", "minsk_foreign_move", "previous"),
-    "unrest": StateValue("street unrest", "unrest", "this"),
-    "legitimacy": StateValue("the regime's legitimacy", "legitimacy", "this"),
-    "russia_growth": StateValue("Russia's growth", "russia_growth", "this", "% a year"),
-    "ukraine_war": StateValue("full-scale war in Ukraine", "ukraine_war", "this"),
+    "alignment": StateValue("Minsk's alignment", "previous"),
+    "subsidy_pct_gdp": StateValue("Russian subsidies and loans", "previous", "% of GDP"),
+    "russia_trade_share": StateValue("Russia's share of Belarus's trade", "previous"),
+    "integration_pressure": StateValue("Russian pressure for integration", "previous"),
+    "sanctions_level": StateValue("EU sanctions", "previous"),
+    "eu_engagement": StateValue("EU engagement", "previous"),
+    "repression": StateValue("repression in Belarus", "previous"),
+    "political_prisoners": StateValue("political prisoners held", "previous", "people"),
+    "prisoners_released": StateValue("political prisoners released", "previous", "people"),
+    "crackdown": StateValue("crackdown", "previous"),
+    "minsk_foreign_move": StateValue("Minsk's foreign move", "previous"),
+    "unrest": StateValue("street unrest", "this"),
+    "legitimacy": StateValue("the regime's legitimacy", "this"),
+    "russia_growth": StateValue("Russia's growth", "this", "% a year"),
+    "russia_normal_growth": StateValue("Russia's normal growth", "this", "% a year", shown=False),
+    "ukraine_war": StateValue("full-scale war in Ukraine", "this"),
+}
+
+# Headings of the six decisions in an explanation and the report.
+DECISION_TITLES = {
+    ("minsk", "foreign"): "Abroad",
+    ("minsk", "domestic"): "At home",
+    ("moscow", "subsidy"): "Subsidy and loans",
+    ("moscow", "pressure"): "Pressure for integration",
+    ("brussels", "sanctions"): "Sanctions",
+    ("brussels", "engagement"): "Engagement",
 }
 
 _INERTIA = "Any move away from the status quo costs a little; holding course is the default."
@@ -191,8 +203,6 @@ _add(Decision(
             "cost of changing course", _INERTIA, "minsk.move_cost", (),
             "the tried-and tested approach of Lukashenko", RUSSIA_DIRECT),
     },
-    inputs=("alignment", "subsidy_pct_gdp", "russia_trade_share", "russia_growth", "integration_pressure",
-            "sanctions_level", "eu_engagement", "ukraine_war", "unrest", "political_prisoners"),
 ))
 
 _add(Decision(
@@ -231,7 +241,6 @@ _add(Decision(
             "minsk.weight_liberalization_reward", ("eu_engagement",),
             "improvements to the country’s humanitarian situation", LEKSIKA),
     },
-    inputs=("unrest", "eu_engagement"),
 ))
 
 _add(Decision(
@@ -286,7 +295,6 @@ _add(Decision(
             "cost of changing course", _INERTIA, "moscow.move_cost", (),
             "There is nothing new in Moscow’s hands-off policy towards Lukashenko", CARNEGIE),
     },
-    inputs=("russia_growth", "subsidy_pct_gdp", "repression", "alignment", "sanctions_level", "ukraine_war"),
 ))
 
 _add(Decision(
@@ -337,7 +345,6 @@ _add(Decision(
             "cost of changing course", _INERTIA, "moscow.move_cost", (),
             "There is nothing new in Moscow’s hands-off policy towards Lukashenko", CARNEGIE),
     },
-    inputs=("integration_pressure", "repression", "alignment", "sanctions_level", "ukraine_war"),
 ))
 
 _add(Decision(
@@ -380,8 +387,6 @@ _add(Decision(
             "brussels.sanctions_change_cost", (),
             "the European Union lifted long standing sanctions on Belarus", LEKSIKA),
     },
-    inputs=("political_prisoners", "prisoners_released", "crackdown", "alignment", "ukraine_war",
-            "sanctions_level"),
 ))
 
 _add(Decision(
@@ -418,7 +423,6 @@ _add(Decision(
         "inertia": Term(
             "cost of changing course", _INERTIA, "brussels.move_cost", ()),
     },
-    inputs=("minsk_foreign_move", "prisoners_released", "crackdown", "sanctions_level", "eu_engagement"),
 ))
 
 AGENT_DECISIONS: dict[str, tuple[str, ...]] = {

@@ -150,14 +150,21 @@ class Result:
             self._events = event_probabilities(self.timeseries)
         return self._events
 
-    def parameter_value(self, pid: str, year: int) -> float | None:
-        """The value parameter ``pid`` had in ``year`` of this run, by the model's own rule
-        (``sim.inputs.timeline.value_in_year``) applied to the recorded start value, events and
-        domain; None for an id the run did not record."""
+    def parameter_value(self, pid: str, year: int, replicate: int | None = None) -> float | None:
+        """The value parameter ``pid`` had in ``year`` of this run (in world ``replicate``, for a parameter
+        each world drew), by the model's own rule (``sim.inputs.timeline.value_in_year``) applied to the
+        recorded start value, events and domain; None for an id the run did not record, or for a drawn
+        parameter asked without a replicate."""
         entry = (self.parameters or {}).get(pid)
         if entry is None:
             return None
-        return value_in_year(float(entry["value"]), entry.get("events") or [], int(year), Domain.from_record(entry))
+        start = float(entry["value"])
+        drawn = self.world_parameters
+        if drawn is not None and pid in drawn.columns:
+            if replicate is None:
+                return None
+            start = float(drawn.loc[drawn["replicate"] == replicate, pid].iloc[0])
+        return value_in_year(start, entry.get("events") or [], int(year), Domain.from_record(entry))
 
     def manifest(self) -> dict[str, Any]:
         return {

@@ -41,10 +41,13 @@ from sim.report.sections import (RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, figures
                                  run_figures, scenario_section)
 from sim.common import palette
 from sim.common.formats import decimals_for
-from sim.explain.decisions import (DECISION_TITLES, DecisionExplanation, decided_lines, explain, key_turning_points, num,
-                         percent, state_periods, traced_replicates, typical_replicate)
+from sim.explain.decisions import explain
+from sim.explain.record import traced_replicates
+from sim.explain.views import DecisionExplanation
+from sim.explain.wording import decided_lines, num, percent, state_periods
+from sim.explain.worlds import key_turning_points, typical_replicate
 from sim.inputs.registry import load_registry, load_sources, quote_context, split_at_quote
-from sim.explain.terms import AGENT_NAMES, DECISIONS
+from sim.explain.terms import AGENT_NAMES, DECISION_TITLES, DECISIONS
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
 SHORT_MOVES = {"lean_east": "East", "tilt_west": "West", "loosen": "loosen", "crack_down": "crackdown",

@@ -11,12 +11,14 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import sim
 from sim.inputs.errors import ScenarioError
-from sim.explain.decisions import (explain, key_turning_points, parameter_value, seen_state, traced_replicates,
-                         turning_points, typical_replicate)
+from sim.explain.decisions import explain
+from sim.explain.record import seen_state, traced_replicates
+from sim.explain.worlds import key_turning_points, turning_points, typical_replicate
 from sim.inputs.registry import Citation, find_quote, load_registry
 from sim.outputs.results import Result
 from sim.explain.terms import AGENT_DECISIONS, DECISIONS, MOVE_COLUMNS, STATE
@@ -100,7 +102,7 @@ def test_options_terms_and_choice_agree_with_trace_and_timeseries(unrest, agent)
 def test_state_shown_is_the_state_the_terms_were_computed_from(unrest):
     """Recompute terms from the state the explanation says the agents saw (ODD 7.4-7.10)."""
     trace = unrest.trace
-    p = {pid: parameter_value(unrest, pid, 2020) for pid in unrest.parameters}
+    p = {pid: unrest.parameter_value(pid, 2020) for pid in unrest.parameters}
     checked = 0
     for replicate in range(0, 25, 4):
         for year in range(2016, 2025):
@@ -257,13 +259,110 @@ def test_cli_explain_refuses_a_folder_that_is_not_a_run(run_cli, tmp_path):
     assert result.stderr == f"error: {tmp_path}: not a run folder (no manifest.json)\n"
 
 
-def test_summary_only_run_is_explained_without_state(tmp_path):
-    result = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=60, end_year=2022, summary_only=True)
-    replicate = typical_replicate(result)
-    assert replicate in traced_replicates(result)
-    text = explain(result, 2021).text()
-    assert "not recorded: this run kept no per-world time series" in text
-    assert turning_points(result, replicate) is not None
+def test_summary_only_run_is_explained_with_the_state_its_decisions_saw():
+    """The trace records what each decision saw, so a run without per-world time series explains it too."""
+    full = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=60, end_year=2022, seed=5)
+    summary = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=60, end_year=2022, seed=5, summary_only=True)
+    replicate = typical_replicate(summary)
+    assert replicate in traced_replicates(summary)
+    assert turning_points(summary, replicate) is not None
+    text = explain(summary, 2021, replicate=3).text()
+    assert "not recorded" not in text and "What Minsk faced when it decided:" in text and "threshold 0.45" in text
+    assert seen_state(summary, 3, 2021) == seen_state(full, 3, 2021)
+    assert seen_state(summary, 3, 2021)["unrest"] is not None
+
+
+def test_a_trace_that_does_not_record_what_was_seen_says_so(unrest_folder, tmp_path):
+    """A run folder written before the trace recorded the decisions' inputs: the state is not guessed."""
+    import shutil
+
+    import pandas as pd
+
+    old = tmp_path / "old"
+    shutil.copytree(unrest_folder, old)
+    trace = pd.read_csv(old / "trace.csv")
+    trace.drop(columns=[c for c in trace.columns if c.startswith("seen.")] + ["jolted"]).to_csv(
+        old / "trace.csv", index=False)
+    text = explain(Result.load(old), 2021, "minsk", replicate=2).text()
+    assert "not recorded: this run's trace.csv does not record what the decisions saw" in text
+    assert "threshold" not in text.split("What Minsk faced")[1]
+
+
+# --------------------------------------------------------------------------- a rule of the model changes
+
+
+def _domestic_threat_unrest(result, replicate, year):
+    """The unrest Minsk's foreign decision was computed from, read back from its domestic_threat term."""
+    trace = result.trace
+    row = trace[(trace["replicate"] == replicate) & (trace["year"] == year) & (trace["decision"] == "foreign")
+                & (trace["option"] == "tilt_west")]
+    return -float(row["term.domestic_threat"].iloc[0]) / result.parameter_value("minsk.weight_domestic_threat", year)
+
+
+def test_unrest_seen_before_a_crackdown_follows_the_model_when_the_suppression_rule_changes(monkeypatch):
+    """A crackdown that crushes protest to almost nothing (not the registry's halving): explain still shows
+    the unrest the decision saw, not the year-end value scaled back by the old rule."""
+    from sim.model.agents import Minsk
+
+    act = Minsk.act
+
+    def crushing_act(self):
+        act(self)
+        self.unrest = np.where(self.crackdown == 1, 0.01, self.unrest)
+
+    monkeypatch.setattr(Minsk, "act", crushing_act)
+    result = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=40, end_year=2022, seed=3)
+    ts = result.timeseries
+    cracked = ts[(ts["crackdown"] == 1) & (ts["replicate"] < 25)].iloc[0]
+    replicate, year = int(cracked["replicate"]), int(cracked["year"])
+    assert cracked["unrest"] == pytest.approx(0.01)
+    seen = seen_state(result, replicate, year)["unrest"]
+    assert seen == pytest.approx(_domestic_threat_unrest(result, replicate, year), abs=1e-5)
+    assert seen > 0.3  # the old reconstruction would have said 0.01 / (1 - 0.5) = 0.02
+    d = explain(result, year, "minsk", replicate=replicate, decision="domestic").decisions[0]
+    unrest = next(s for s in d.state if s.key == "unrest")
+    assert unrest.value == pytest.approx(seen) and unrest.text.startswith(f"{seen:.2f}")
+
+
+def test_feasibility_is_the_mask_the_model_used_when_the_rule_changes(monkeypatch):
+    """A Brussels that may never tighten: explain says so from the recorded mask, at any sanctions level."""
+    from sim.model.agents import Brussels
+
+    def decide_without_tightening(self):
+        self.decisions = []
+        feasible = np.ones((self.replicates, 3), dtype=bool)
+        feasible[:, 0] = self.sanctions_level > 0
+        feasible[:, 2] = False
+        self.sanctions = self._choose("sanctions", self.SANCTIONS_OPTIONS, self.sanctions_terms(), feasible)
+        self.engagement = self._choose("engagement", self.ENGAGEMENT_OPTIONS, self.engagement_terms())
+
+    monkeypatch.setattr(Brussels, "decide", decide_without_tightening)
+    result = sim.run(SCENARIOS / "baseline.yaml", replicates=30, end_year=2018, seed=2)
+    d = explain(result, 2016, "brussels", replicate=0, decision="sanctions").decisions[0]
+    level = seen_state(result, 0, 2016)["sanctions_level"]
+    assert level == 1  # sanctions were targeted: the old rule (level < 2) would have called tightening possible
+    assert not d.option("tighten").feasible and d.option("tighten").probability == 0
+    assert d.option("ease").feasible and d.option("keep").feasible
+    assert "tightening sanctions was not possible" in d.text()
+
+
+def test_a_parameter_pushed_past_its_domain_is_explained_at_the_value_the_model_used(tmp_path):
+    """An event adds 0.8 to the unrest threshold (0.45): the model keeps it at 1, the domain's top, and
+    so does the explanation (re-applying the event without the domain would say 1.25)."""
+    path = tmp_path / "threshold.yaml"
+    path.write_text(f"name: threshold\nbase: {SCENARIOS / 'baseline.yaml'}\nend_year: 2020\n"
+                    "events:\n  - year: 2018\n    add: {minsk.unrest_threshold: 0.8}\n")
+    result = sim.run(sim.load_scenario(path), replicates=20, seed=4)
+    assert result.parameter_value("minsk.unrest_threshold", 2017) == 0.45
+    assert result.parameter_value("minsk.unrest_threshold", 2019) == 1.0
+    trace = result.trace
+    row = trace[(trace["replicate"] == 0) & (trace["year"] == 2019) & (trace["decision"] == "domestic")
+                & (trace["option"] == "crack_down")]
+    weight = result.parameter_value("minsk.weight_survival", 2019)
+    assert float(row["term.survival"].iloc[0]) == pytest.approx(
+        weight * (seen_state(result, 0, 2019)["unrest"] - 1.0), abs=1e-5)
+    text = explain(result, 2019, "minsk", replicate=0, decision="domestic").text()
+    assert "threshold 1.00" in text and "1.25" not in text
 
 
 # --------------------------------------------------------------------------- every term has a meaning
@@ -305,19 +404,17 @@ def test_term_meanings_are_complete_and_their_quotes_are_in_the_seeds():
             assert set(term.shows) <= set(STATE)
             if term.quote:
                 assert find_quote(Citation(term.doc, term.quote)) is not None, (name, term.quote)
-        assert set(spec.inputs) <= set(STATE)
 
 
 def test_explain_imports_neither_the_model_nor_mesa():
-    source = (ROOT / "sim" / "explain" / "decisions.py").read_text(encoding="utf-8")
-    source += (ROOT / "sim" / "explain" / "terms.py").read_text(encoding="utf-8")
+    source = "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "sim" / "explain").glob("*.py")))
     assert not re.search(r"^\s*(import|from)\s+(mesa|sim\.model|sim\.agents)\b", source, re.MULTILINE)
 
 
 def test_a_scenario_jolt_at_the_start_of_the_year_is_part_of_what_the_agents_saw():
     """sanctions_lifted sets the sanctions level to 0 in 2016, before anyone decides."""
     result = sim.run(SCENARIOS / "sanctions_lifted.yaml", replicates=30, end_year=2017)
-    weight = parameter_value(result, "minsk.weight_sanctions_relief", 2016)
+    weight = result.parameter_value("minsk.weight_sanctions_relief", 2016)
     trace = result.trace
     for replicate in (0, 5):
         seen = seen_state(result, replicate, 2016)
@@ -329,14 +426,11 @@ def test_a_scenario_jolt_at_the_start_of_the_year_is_part_of_what_the_agents_saw
     assert "easing sanctions was not possible" in text and "EU sanctions none (0)" in text
 
 
-def test_explaining_the_first_year_of_a_late_start_says_why_the_state_is_missing(tmp_path):
-    import sim
-    from sim.explain.decisions import explain
-
+def test_the_first_year_of_a_late_start_is_explained_with_what_the_decisions_saw(tmp_path):
+    """The run records from 2017, so the end of 2016 is not in the time series; the trace has what was seen."""
     path = tmp_path / "late.yaml"
-    path.write_text(f"name: late\nbase: {Path(__file__).resolve().parents[2] / 'scenarios' / 'baseline.yaml'}\n"
-                    "start_year: 2017\nend_year: 2019\n")
+    path.write_text(f"name: late\nbase: {SCENARIOS / 'baseline.yaml'}\nstart_year: 2017\nend_year: 2019\n")
     result = sim.run(sim.load_scenario(path), replicates=20)
     text = explain(result, 2017, "brussels").text()
-    assert "before this run's first recorded year (2017)" in text
-    assert "--summary-only" not in text
+    assert "not recorded" not in text
+    assert "At the end of 2016:" in text and "political prisoners held" in text

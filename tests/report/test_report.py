@@ -19,7 +19,7 @@ import matplotlib.image
 import pytest
 
 import sim
-from sim.explain.decisions import key_turning_points, typical_replicate
+from sim.explain.worlds import key_turning_points, typical_replicate
 from sim.inputs.registry import load_sources
 from sim.common.formats import decimals_for, number
 from sim.report.sections import outcome_years
