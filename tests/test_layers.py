@@ -104,6 +104,65 @@ def test_inputs_and_readers_never_import_mesa_or_the_model(package):
         assert not any(m.startswith("sim.model") for m in found), f"{name} imports the model"
 
 
+# Readers describe a run from its folder (the manifest records every parameter value with its source, domain,
+# quotes and the sentences around them; the trace what each decision saw), never from today's registry or seeds.
+READERS = ("explain", "report", "figures")
+LOADING_MODULES = ("sim.inputs.scenario", "sim.inputs.resources")
+LOADING_NAMES = {"sim.inputs.registry": {"load_registry", "load_sources", "quote_context", "find_quote",
+                                          "verify_quotes", "Registry", "DEFAULT_REGISTRY", "DEFAULT_SOURCES",
+                                          "SEEDS_DIR"},
+                 "sim.inputs.runspec": {"RunSpec"}}  # a run's resolution loads the registry; its labels do not
+
+
+def reader_imports_of_loaders(path: Path, name: str) -> list[str]:
+    """What a reader module takes from the loaders: a loading module, a loading name, or a whole module
+    whose loaders it could then reach (``import sim.inputs.registry``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith(LOADING_MODULES) or a.name in LOADING_NAMES]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                if (base.startswith(LOADING_MODULES) or full.startswith(LOADING_MODULES) or full in LOADING_NAMES
+                        or alias.name in LOADING_NAMES.get(base, ())):
+                    found.append(full)
+    return found
+
+
+@pytest.mark.parametrize("package", READERS)
+def test_readers_never_import_the_registry_or_scenario_loaders_to_reinterpret_a_run(package):
+    for name, path in MODULES.items():
+        if layer(name) == package:
+            assert not reader_imports_of_loaders(path, name), \
+                f"{name} imports {reader_imports_of_loaders(path, name)}: read the run folder instead"
+
+
+def test_the_loader_rule_catches_each_way_of_reaching_a_loader(tmp_path):
+    cases = {"from sim.inputs.registry import load_registry": True,
+             "from sim.inputs.registry import format_number, load_sources": True,
+             "from sim.inputs import registry": True,
+             "import sim.inputs.registry": True,
+             "from sim.inputs.scenario import load_scenario": True,
+             "from sim.inputs.runspec import RunSpec": True,
+             "import sim.inputs.runspec": True,
+             "from sim.inputs.runspec import UNCERTAINTY_LABELS": False,
+             "from ..inputs.registry import quote_context": True,
+             "from sim.inputs.registry import format_number, split_at_quote": False,
+             "from sim.inputs.timeline import value_in_year": False,
+             "from sim.inputs.errors import ScenarioError": False}
+    path = tmp_path / "probe.py"
+    for source, caught in cases.items():
+        path.write_text(source + "\n")
+        assert bool(reader_imports_of_loaders(path, "sim.report.probe")) is caught, source
+
+
 @pytest.mark.xfail(strict=True, reason="report/document.py is split next (issue 11; sim/explain/ is already under 700)")
 def test_every_module_is_under_700_lines():
     long = {name: n for name, path in MODULES.items() if (n := len(path.read_text(encoding="utf-8").splitlines())) > 700}

@@ -418,6 +418,7 @@ def quote_context(param: Parameter, seeds_dir: str | Path | None = None) -> list
     return [(c, quote_sentence(c, seeds_dir)) for c in param.citations]
 
 
+@functools.lru_cache(maxsize=4096)  # every run records the sentences of all its quotes (its manifest)
 def quote_sentence(citation: Citation, seeds_dir: str | Path | None = None,
                    path: str | Path | None = None) -> str | None:
     """The whole sentence(s) of the cited document holding the quote (see :func:`quote_context`), or None."""

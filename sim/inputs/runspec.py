@@ -21,7 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.inputs.errors import ScenarioError
-from sim.inputs.registry import Registry, load_registry, load_sources
+from sim.inputs.registry import Registry, load_registry, load_sources, quote_context
 from sim.inputs.scenario import Scenario, parameter_problem
 from sim.inputs.timeline import Domain, parameter_changes
 
@@ -197,7 +197,10 @@ class RunSpec:
                 "source": "prior" if parameter_drawn else self.origin.get(pid, "registry"),
                 "registry_value": parameter.value,
                 "evidence": parameter.source_short(sources),
-                "quotes": [{"doc": c.doc, "quote": c.quote} for c in parameter.citations],
+                "meaning": parameter.meaning,
+                "quotes": [{"doc": c.doc, "quote": c.quote, "sentence": sentence}
+                           for c, sentence in quote_context(parameter)],
+                "assumption": parameter.assumption,
                 **Domain.of(parameter).to_record(),  # for the rule of a parameter's value in a year
             }
             if parameter_drawn:
@@ -209,12 +212,18 @@ class RunSpec:
         return table
 
     def parameter_table(self) -> dict[str, dict[str, Any]]:
-        """The run folder's record of the parameters (``manifest.json``): the provenance without the quote
-        texts, which the registry keeps (``sim cite ID`` prints them)."""
-        table = self.provenance()
-        for entry in table.values():
-            entry.pop("quotes")
-        return table
+        """The run folder's record of the parameters (``manifest.json``): the whole provenance, quotes and the
+        sentences around them included, so that a report describes the run as it was, whatever the registry
+        says today."""
+        return self.provenance()
+
+    def cited_sources(self) -> dict[str, dict[str, str]]:
+        """The seed documents that the parameters and the scenario's events cite, as ``seeds/sources.yaml``
+        describes them (short name, author, outlet, title, date), for the run's manifest."""
+        sources = load_sources()
+        docs = [c.doc for parameter in self.registry.values() for c in parameter.citations]
+        docs += [c.doc for event in self.events for c in event.citations]
+        return {doc: dataclasses.asdict(sources[doc]) for doc in dict.fromkeys(docs) if doc in sources}
 
 
 def _check_seed(seed: Any, label: str) -> None:

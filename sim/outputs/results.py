@@ -110,6 +110,7 @@ class Result:
     started: str
     finished: str
     versions: dict[str, str] = field(default_factory=dependency_versions)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)  # the seed documents cited, by file name
     schema_version: int = SCHEMA_VERSION
     _summary: pd.DataFrame | None = field(default=None, repr=False)
     _events: pd.DataFrame | None = field(default=None, repr=False)
@@ -177,6 +178,7 @@ class Result:
             "parameter_uncertainty": self.parameter_uncertainty,
             **({"forecast": self.forecast} if self.forecast is not None else {}),
             "parameters": self.parameters,
+            "sources": self.sources,
             "versions": self.versions,
             "started": self.started,
             "finished": self.finished,
@@ -255,6 +257,7 @@ class Result:
         return cls(scenario=manifest["scenario"], seed=manifest["seed"], replicates=manifest["replicates"],
                    timeseries=timeseries, trace=trace, parameters=manifest["parameters"],
                    started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"],
+                   sources=manifest.get("sources") or {},
                    _summary=summary, _events=events,
                    parameter_uncertainty=manifest.get("parameter_uncertainty", "chance"),
                    world_parameters=world_parameters, chance_summary=chance_summary,

@@ -46,7 +46,7 @@ from sim.explain.record import traced_replicates
 from sim.explain.views import DecisionExplanation
 from sim.explain.wording import decided_lines, num, percent, state_periods
 from sim.explain.worlds import key_turning_points, typical_replicate
-from sim.inputs.registry import load_registry, load_sources, quote_context, split_at_quote
+from sim.inputs.registry import format_number, split_at_quote
 from sim.explain.terms import AGENT_NAMES, DECISION_TITLES, DECISIONS
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
@@ -194,17 +194,7 @@ def _several(results, folders, scratch: Path) -> tuple[str, list[tuple[str, str]
 # --------------------------------------------------------------------------- events and parameters
 
 
-def _registry(result):
-    try:
-        return load_registry((result.scenario or {}).get("registry"))
-    except Exception:  # a moved or missing registry: fall back to the default one
-        try:
-            return load_registry()
-        except Exception:
-            return None
-
-
-def _event_citation(citation: dict[str, Any], sources, documents: dict[str, str]) -> str:
+def _event_citation(citation: dict[str, Any], sources: dict[str, dict[str, str]], documents: dict[str, str]) -> str:
     """A scenario event's citation: the sentence it stands in (recorded in the manifest) with the quote marked,
     and its source, a seed or one of the scenario's own documents."""
     doc, quote = str(citation.get("doc", "")), str(citation.get("quote", ""))
@@ -218,23 +208,23 @@ def _event_citation(citation: dict[str, Any], sources, documents: dict[str, str]
     return f'<blockquote>&ldquo;{text}&rdquo;</blockquote><p class="cite">{source}</p>'
 
 
-def _source_line(doc: str, sources) -> str:
+def _source_line(doc: str, sources: dict[str, dict[str, str]]) -> str:
+    """A cited seed document as the run recorded it (``Result.sources``); its file name alone if not recorded."""
     source = sources.get(doc)
-    if source is None:
+    if not source or not source.get("short"):
         return e(doc)
-    bits = [f"<strong>{e(source.short)}</strong>"]
-    if source.author:
-        bits.append(e(source.author))
-    if source.outlet:
-        bits.append(e(source.outlet))
-    if source.title:
-        bits.append(f"&ldquo;{e(source.title)}&rdquo;")
-    if source.vantage_date:
-        bits.append(e(source.vantage_date))
+    bits = [f"<strong>{e(source['short'])}</strong>"]
+    for key in ("author", "outlet"):
+        if source.get(key):
+            bits.append(e(source[key]))
+    if source.get("title"):
+        bits.append(f"&ldquo;{e(source['title'])}&rdquo;")
+    if source.get("vantage_date"):
+        bits.append(e(source["vantage_date"]))
     return ", ".join(bits) + f' <span class="unit">(seeds/{e(doc)})</span>'
 
 
-def _change_text(pid: str, operation: str, value: float, year: int, registry) -> str:
+def _change_text(pid: str, operation: str, value: float, year: int, parameters: dict[str, dict[str, Any]]) -> str:
     if pid in STATE_VARIABLES:
         spec = STATE_VARIABLES[pid]
         if operation == "add":
@@ -243,8 +233,9 @@ def _change_text(pid: str, operation: str, value: float, year: int, registry) ->
             what = f"sets to {num(value)}"
         return (f"{what} <em>{e(spec.meaning)}</em> (<code>{e(pid)}</code>), once, in {year}; the model's "
                 f"own dynamics carry it on from there")
-    meaning = registry[pid].meaning if registry is not None and pid in registry else pid
-    base = registry[pid].value_text() if registry is not None and pid in registry else "?"
+    entry = parameters.get(pid) or {}  # as the run recorded it, not as today's registry has it
+    meaning = entry.get("meaning") or pid
+    base = format_number(entry["registry_value"]) if "registry_value" in entry else "?"
     if operation == "add":
         what = f"adds {num(value, sign=True)} to"
     else:
@@ -278,7 +269,7 @@ def _events_section(result, anchor: str, level: int = 2) -> str:
         return "\n".join(out)
     out.append("<p>What the scenario imposes, year by year, with the passages of the source documents it rests "
                "on. Everything else comes from the agents' own choices.</p>")
-    registry, sources = _registry(result), load_sources()
+    parameters, sources = result.parameters or {}, result.sources or {}  # as recorded with the run
     documents = (result.scenario or {}).get("documents") or {}
     for event in events:
         year = int(event.get("year", 0))
@@ -286,7 +277,7 @@ def _events_section(result, anchor: str, level: int = 2) -> str:
         changes = []
         for operation in ("set", "add"):
             for pid, value in (event.get(operation) or {}).items():
-                changes.append(f"<li>{_change_text(pid, operation, float(value), year, registry)}</li>")
+                changes.append(f"<li>{_change_text(pid, operation, float(value), year, parameters)}</li>")
         cites = [_event_citation(citation, sources, documents) for citation in event.get("citations") or []]
         if not cites:
             cites.append('<p class="uncited"><strong>uncited</strong>: the scenario gives no source for this event; '
@@ -324,11 +315,10 @@ def _parameters_section(result, anchor: str, level: int = 2) -> str:
         return "\n".join(out)
     out.append("<p>Every number of the model comes from the registry, each with the passage it rests on or an "
                "explicit assumption. This run changes these:</p>")
-    registry, sources = _registry(result), load_sources()
+    sources = result.sources or {}
     for entry in changed:
         pid = entry["id"]
-        parameter = registry[pid] if registry is not None and pid in registry else None
-        meaning = parameter.meaning if parameter else ""
+        meaning = entry.get("meaning") or ""
         registry_value = entry.get("registry_value")
         steps = []
         if entry.get("source") == "scenario":
@@ -352,13 +342,13 @@ def _parameters_section(result, anchor: str, level: int = 2) -> str:
                                '<code>parameters:</code> or by <code>--set</code>; it carries no citation of its '
                                'own.</p>')
         evidence.append('<p class="note">The registry value rests on:</p>')
-        if parameter is not None:
-            for citation, sentence in quote_context(parameter):
-                text = _marked(sentence, citation.quote) if sentence else e(citation.quote)
-                evidence.append(f"<blockquote>&ldquo;{text}&rdquo;</blockquote>"
-                                f'<p class="cite">{_source_line(citation.doc, sources)}</p>')
-            if parameter.assumption:
-                evidence.append(f'<p class="cite"><strong>Assumption:</strong> {e(parameter.assumption)}</p>')
+        for quote in entry.get("quotes") or []:  # recorded with the run, with the sentence around each
+            sentence, passage = quote.get("sentence"), str(quote.get("quote", ""))
+            text = _marked(sentence, passage) if sentence else e(passage)
+            evidence.append(f"<blockquote>&ldquo;{text}&rdquo;</blockquote>"
+                            f'<p class="cite">{_source_line(str(quote.get("doc", "")), sources)}</p>')
+        if entry.get("assumption"):
+            evidence.append(f'<p class="cite"><strong>Assumption:</strong> {e(entry["assumption"])}</p>')
         out.append(f'<div class="event"><code>{e(pid)}</code> &middot; {e(meaning)}'
                    f'<p class="changes">Registry value <strong>{e(f"{float(registry_value):g}")}</strong> '
                    f'({e(entry.get("unit", ""))}); in this run: <strong>{e("; ".join(steps))}</strong>.</p>'
@@ -381,7 +371,7 @@ def _typical_section(result, anchor: str, scratch: Path, level: int = 2) -> str:
     why = (f"its path is closest to the median of all {result.replicates:,} worlds"
            if result.timeseries is not None else
            "its choices most often match those of the other traced worlds (this run kept no per-world time "
-           "series, so the state each actor saw is not shown)")
+           "series; the state each actor saw comes from the decision trace)")
     out.append(f"<p>The simulator keeps the full reasoning of the first {len(traced)} worlds. Of these, "
                f"<strong>world {replicate}</strong> is the most typical: {e(why)}. Here is its story, and why each "
                f"actor did what it did at its turning points. (Any other world and year: <code>sim explain "

@@ -88,6 +88,7 @@ def run(
         replicates=model.replicates,
         trace=model.decision_trace(),
         parameters=spec.parameter_table(),
+        sources=spec.cited_sources(),
         started=started,
         finished=now(),
         parameter_uncertainty=spec.parameter_uncertainty,

@@ -200,6 +200,54 @@ def test_summary_only_run_still_gets_a_report(tmp_path):
     assert len(_images(text)) == len(RUN_FIGURES)  # no single world's path to draw
 
 
+def test_report_describes_the_run_as_recorded_not_as_todays_registry_says(folders, tmp_path, monkeypatch):
+    """Meanings, quotes with their sentences and sources come from the run's manifest: a report of an
+    old run says what that run used, and no loader of the registry or the seeds is called."""
+    import json
+    import shutil
+
+    import sim.inputs.registry as registry
+
+    old = tmp_path / "old"
+    shutil.copytree(folders["west"], old)
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["parameters"]["minsk.unrest_threshold"]
+    assert entry["quotes"] and entry["quotes"][0]["sentence"] and entry["meaning"]
+    entry["meaning"] = "the threshold as this old run understood it"
+    quote = entry["quotes"][0]
+    quote["sentence"] = f"An older edition of the seed said: {quote['quote']}, and more."
+    manifest["sources"][quote["doc"]]["short"] = "Recorded-Source-2016"
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report reloaded the registry or the seeds")
+
+    for name in ("load_registry", "load_sources", "quote_context", "find_quote"):
+        monkeypatch.setattr(registry, name, refuse)
+    text = build_report([Result.load(old)])
+    assert "the threshold as this old run understood it" in text
+    assert "An older edition of the seed said: <mark>" in text
+    assert "<strong>Recorded-Source-2016</strong>" in text
+
+
+def test_a_manifest_without_recorded_quotes_still_gets_a_report(folders, tmp_path):
+    """Run folders written before quotes and sources were recorded: the values are shown, nothing invented."""
+    import json
+    import shutil
+
+    old = tmp_path / "older"
+    shutil.copytree(folders["west"], old)
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["parameters"].values():
+        for key in ("meaning", "quotes", "assumption", "domain", "integer"):
+            entry.pop(key, None)
+    manifest.pop("sources")
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    text = build_report([Result.load(old)])
+    assert "<code>minsk.unrest_threshold</code>" in text and "Registry value <strong>0.45</strong>" in text
+    assert "<mark>" not in text.split("Parameters changed from the registry")[1].split("</section>")[0]
+
+
 # --------------------------------------------------------------------------- command line
 
 
