@@ -434,3 +434,23 @@ def test_the_first_year_of_a_late_start_is_explained_with_what_the_decisions_saw
     text = explain(result, 2017, "brussels").text()
     assert "not recorded" not in text
     assert "At the end of 2016:" in text and "political prisoners held" in text
+
+
+def test_with_drawn_parameters_each_world_is_explained_at_its_own_values():
+    """--parameter-uncertainty prior: the threshold and the survival term are those of the world explained."""
+    result = sim.run(SCENARIOS / "unrest_shock.yaml", replicates=30, end_year=2021, seed=6,
+                     parameter_uncertainty="prior")
+    drawn = result.world_parameters.set_index("replicate")
+    assert "minsk.unrest_threshold" in drawn.columns
+    assert result.parameter_value("minsk.unrest_threshold", 2020) is None  # which world's?
+    trace = result.trace
+    for replicate in (0, 9):
+        threshold = result.parameter_value("minsk.unrest_threshold", 2020, replicate)
+        assert threshold == drawn.loc[replicate, "minsk.unrest_threshold"]
+        row = trace[(trace["replicate"] == replicate) & (trace["year"] == 2020) & (trace["decision"] == "domestic")
+                    & (trace["option"] == "crack_down")]
+        weight = result.parameter_value("minsk.weight_survival", 2020, replicate)
+        assert float(row["term.survival"].iloc[0]) == pytest.approx(
+            weight * (seen_state(result, replicate, 2020)["unrest"] - threshold), abs=1e-5)
+        text = explain(result, 2020, "minsk", replicate=replicate, decision="domestic").text()
+        assert f"threshold {threshold:.2f}" in text
