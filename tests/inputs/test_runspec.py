@@ -51,7 +51,10 @@ def test_the_spec_fixes_seed_counts_and_provenance(baseline):
     assert table["minsk.unrest_threshold"]["source"] == "parameters"
     cited = next(pid for pid, p in spec.registry.items() if p.citations)
     assert table[cited]["quotes"] and table[cited]["quotes"][0]["quote"] == spec.registry[cited].citations[0].quote
-    assert "quotes" not in spec.parameter_table()[cited]  # the manifest points at the registry for the texts
+    # The manifest keeps the texts (and the sentence around each quote): a report of an old run reads them there.
+    recorded = spec.parameter_table()[cited]["quotes"][0]
+    assert recorded["quote"] in recorded["sentence"] or recorded["sentence"] is None
+    assert spec.parameter_table()[cited]["meaning"] == spec.registry[cited].meaning
     fresh = RunSpec.resolve(None)
     assert isinstance(fresh.seed, int) and fresh.seed >= 0  # entropy drawn once, so the run can be repeated
 
