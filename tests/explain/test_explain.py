@@ -347,22 +347,25 @@ def test_feasibility_is_the_mask_the_model_used_when_the_rule_changes(monkeypatc
 
 
 def test_a_parameter_pushed_past_its_domain_is_explained_at_the_value_the_model_used(tmp_path):
-    """An event adds 0.8 to the unrest threshold (0.45): the model keeps it at 1, the domain's top, and
-    so does the explanation (re-applying the event without the domain would say 1.25)."""
+    """An event adds 0.5 to the unrest threshold in 2018: within the domain at the scenario's value (0.95), but
+    a world that drew 0.6 (--parameter-uncertainty prior) would reach 1.1; the model keeps it at 1, the domain's
+    top, and so does the explanation (re-applying the event without the domain would say 1.10)."""
     path = tmp_path / "threshold.yaml"
     path.write_text(f"name: threshold\nbase: {SCENARIOS / 'baseline.yaml'}\nend_year: 2020\n"
-                    "events:\n  - year: 2018\n    add: {minsk.unrest_threshold: 0.8}\n")
-    result = sim.run(sim.load_scenario(path), replicates=20, seed=4)
-    assert result.parameter_value("minsk.unrest_threshold", 2017) == 0.45
-    assert result.parameter_value("minsk.unrest_threshold", 2019) == 1.0
+                    "events:\n  - year: 2018\n    add: {minsk.unrest_threshold: 0.5}\n")
+    result = sim.run(sim.load_scenario(path), replicates=30, seed=4, parameter_uncertainty="prior")
+    drawn = result.world_parameters.set_index("replicate")["minsk.unrest_threshold"]
+    replicate = next(r for r in traced_replicates(result) if drawn[r] > 0.5)
+    assert result.parameter_value("minsk.unrest_threshold", 2017, replicate) == drawn[replicate]
+    assert result.parameter_value("minsk.unrest_threshold", 2019, replicate) == 1.0
     trace = result.trace
-    row = trace[(trace["replicate"] == 0) & (trace["year"] == 2019) & (trace["decision"] == "domestic")
+    row = trace[(trace["replicate"] == replicate) & (trace["year"] == 2019) & (trace["decision"] == "domestic")
                 & (trace["option"] == "crack_down")]
-    weight = result.parameter_value("minsk.weight_survival", 2019)
+    weight = result.parameter_value("minsk.weight_survival", 2019, replicate)
     assert float(row["term.survival"].iloc[0]) == pytest.approx(
-        weight * (seen_state(result, 0, 2019)["unrest"] - 1.0), abs=1e-5)
-    text = explain(result, 2019, "minsk", replicate=0, decision="domestic").text()
-    assert "threshold 1.00" in text and "1.25" not in text
+        weight * (seen_state(result, replicate, 2019)["unrest"] - 1.0), abs=1e-5)
+    text = explain(result, 2019, "minsk", replicate=replicate, decision="domestic").text()
+    assert "threshold 1.00" in text
 
 
 # --------------------------------------------------------------------------- every term has a meaning
