@@ -267,6 +267,7 @@ class BalancingModel(mesa.Model):
         self.datacollector.collect(self)
         if self.year > self.base_year:
             self._record_trace()
+        self._seen = {}  # only this year's decisions saw it; nothing per world lingers between steps (resample)
 
     def _decision_inputs(self) -> dict[str, np.ndarray]:
         """What the traced worlds see when they decide: every output as it stands before anyone
