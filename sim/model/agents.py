@@ -14,21 +14,26 @@ import mesa
 import numpy as np
 
 from sim.common.variables import MOVE_OPTIONS
-from sim.model.choice import Decision, logit_choice, per_world
+from sim.model.choice import Decision, logit_choice
 
 THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
+DIRECTIONS = (-1.0, 0.0, 1.0)  # the same, as floats: terms are built option by option (one array each)
+MOVED = (1.0, 0.0, 1.0)  # |direction|: what a move away from holding costs
 
 
-def _directional(strength: np.ndarray) -> np.ndarray:
+def _directional(strength: np.ndarray) -> tuple:
     """Spread a per-replicate pull over the three options as -1/0/+1 times the pull."""
-    return strength[:, None] * THREE_WAY[None, :]
+    return tuple(strength * d for d in DIRECTIONS)
 
 
-def _only(option: int, value: np.ndarray | float, replicates: int) -> np.ndarray:
+def _only(option: int, value: np.ndarray | float, replicates: int) -> tuple:
     """A term that applies to one option only (index 0, 1 or 2)."""
-    term = np.zeros((replicates, 3))
-    term[:, option] = value
-    return term
+    return tuple(value if j == option else 0.0 for j in range(3))
+
+
+def _move_cost(cost) -> tuple:
+    """Inertia: ``-cost`` for either move, nothing for holding (``cost`` a float or one per world)."""
+    return tuple(-cost * m for m in MOVED)
 
 
 class BalancingAgent(mesa.Agent):
@@ -117,8 +122,8 @@ class Minsk(BalancingAgent):
         Carnegie-2015), and extremes are disliked (the multi-vector policy).
         """
         p, m, n = self.p, self.model, self.replicates
-        alignment_after = np.clip(self.alignment[:, None] + per_world(p["minsk.alignment_step"]) * THREE_WAY[None, :],
-                                  -1, 1)
+        step = p["minsk.alignment_step"]
+        alignment_after = [np.clip(self.alignment + step * d, -1, 1) for d in DIRECTIONS]
         return {
             "subsidy_ties": _directional(-p["minsk.weight_subsidy"] * m.moscow.subsidy_pct_gdp / 10.0),
             "trade_dependence": _directional(-p["minsk.weight_trade_dependence"] * m.economy.russia_trade_share),
@@ -130,8 +135,8 @@ class Minsk(BalancingAgent):
             "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
             "release_cost": _only(2, -p["minsk.weight_release_cost"]
                                   * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
-            "balance_preference": -per_world(p["minsk.balance_preference"]) * alignment_after**2,
-            "inertia": np.broadcast_to(-per_world(p["minsk.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy(),
+            "balance_preference": tuple(-p["minsk.balance_preference"] * a**2 for a in alignment_after),
+            "inertia": _move_cost(p["minsk.move_cost"]),
         }
 
     def domestic_terms(self) -> dict[str, np.ndarray]:
@@ -144,9 +149,8 @@ class Minsk(BalancingAgent):
         """
         p, m, n = self.p, self.model, self.replicates
         excess_unrest = self.unrest - p["minsk.unrest_threshold"]
-        survival = np.zeros((n, 3))
-        survival[:, 2] = p["minsk.weight_survival"] * excess_unrest
-        survival[:, 0] = -p["minsk.weight_survival"] * np.maximum(0.0, excess_unrest)
+        survival = (-p["minsk.weight_survival"] * np.maximum(0.0, excess_unrest), 0.0,
+                    p["minsk.weight_survival"] * excess_unrest)
         return {
             "survival": survival,
             "crackdown_cost": _only(2, -p["minsk.crackdown_cost"], n),
@@ -222,7 +226,7 @@ class Moscow(BalancingAgent):
     def subsidy_terms(self) -> dict[str, np.ndarray]:
         """Utility of cutting, keeping or raising subsidy and loans."""
         p, m, n = self.p, self.model, self.replicates
-        cost = np.broadcast_to(-per_world(p["moscow.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy()
+        cost = _move_cost(p["moscow.move_cost"])
         return {
             "russian_economy": _directional(p["moscow.weight_russian_economy"]
                                             * (m.world.russia_growth - m.world.russia_normal_growth())),
@@ -238,7 +242,7 @@ class Moscow(BalancingAgent):
     def pressure_terms(self) -> dict[str, np.ndarray]:
         """Utility of easing, holding or raising integration pressure."""
         p, m, n = self.p, self.model, self.replicates
-        cost = np.broadcast_to(-per_world(p["moscow.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy()
+        cost = _move_cost(p["moscow.move_cost"])
         return {
             "integration_ambition": _directional(np.full(n, p["moscow.weight_integration_ambition"])),
             "backlash": _directional(-p["moscow.weight_pressure_backlash"] * self.integration_pressure),
@@ -308,8 +312,7 @@ class Brussels(BalancingAgent):
             "crackdown": _directional(p["brussels.weight_crackdown"] * m.minsk.crackdown),
             "war_complicity": _directional(p["brussels.weight_war_complicity"] * m.world.ukraine_war
                                            * np.maximum(0.0, -m.minsk.alignment)),
-            "change_cost": np.broadcast_to(-per_world(p["brussels.sanctions_change_cost"]) * np.abs(THREE_WAY),
-                                       (n, 3)).copy(),
+            "change_cost": _move_cost(p["brussels.sanctions_change_cost"]),
         }
 
     def engagement_terms(self) -> dict[str, np.ndarray]:
@@ -320,7 +323,7 @@ class Brussels(BalancingAgent):
             "releases": _directional(p["brussels.weight_releases"] * self._release_signal()),
             "crackdown": _directional(-p["brussels.weight_crackdown"] * m.minsk.crackdown),
             "sanctions": _directional(-p["brussels.weight_engagement_sanctions"] * self.sanctions_level),
-            "inertia": np.broadcast_to(-per_world(p["brussels.move_cost"]) * np.abs(THREE_WAY), (n, 3)).copy(),
+            "inertia": _move_cost(p["brussels.move_cost"]),
         }
 
     def engagement_cap(self) -> np.ndarray:

@@ -23,57 +23,111 @@ def per_world(value):
 class Decision:
     """One agent's choice in one year, across all replicates.
 
-    ``terms`` maps a term name to an array of shape (replicates, options);
-    ``probabilities`` and ``utility`` have that shape too; ``chosen`` holds the
-    index of the option taken in each replicate; ``feasible`` (same shape, bool)
-    the options that could be taken, None when all could.
+    Held option by option (the fast layout: one contiguous array per option): ``columns`` maps a term name
+    to its per-option values (an array over worlds, or one float for all worlds); ``utility_columns`` and
+    ``probability_columns`` hold one array per option; ``chosen`` the index of the option taken in each
+    replicate; ``feasible`` (replicates, options; bool) the options that could be taken, None
+    when all could. ``terms``, ``utility`` and ``probabilities`` give the (replicates, options) tables.
     """
 
     agent: str
     name: str
     options: tuple[str, ...]
-    terms: dict[str, np.ndarray]
-    utility: np.ndarray
-    probabilities: np.ndarray
+    columns: dict[str, tuple]
+    utility_columns: tuple
+    probability_columns: tuple
     chosen: np.ndarray
     feasible: np.ndarray | None = None
+
+    @property
+    def replicates(self) -> int:
+        return len(self.chosen)
+
+    def _table(self, columns) -> np.ndarray:
+        table = np.empty((self.replicates, len(columns)))
+        for j, column in enumerate(columns):
+            table[:, j] = column
+        return table
+
+    @property
+    def terms(self) -> dict[str, np.ndarray]:
+        return {name: self._table(columns) for name, columns in self.columns.items()}
+
+    @property
+    def utility(self) -> np.ndarray:
+        return self._table(self.utility_columns)
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return self._table(self.probability_columns)
+
+    def head(self, k: int) -> "Decision":
+        """The same decision for the first ``k`` worlds only (what a trace keeps)."""
+        cut = (lambda c: c[:k] if np.ndim(c) else c)
+        return Decision(self.agent, self.name, self.options,
+                        {name: tuple(cut(c) for c in columns) for name, columns in self.columns.items()},
+                        tuple(cut(c) for c in self.utility_columns), tuple(cut(c) for c in self.probability_columns),
+                        self.chosen[:k], None if self.feasible is None else self.feasible[:k])
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
         """The chosen option mapped to ``values`` (by default -1, 0, +1 for three options)."""
         return np.asarray(values)[self.chosen]
 
 
+def _option_columns(values, k: int) -> tuple:
+    """A term as per-option values: a (replicates, options) table is split into its columns."""
+    if isinstance(values, np.ndarray) and values.ndim == 2:
+        return tuple(values[:, j] for j in range(k))
+    return tuple(values)
+
+
 def logit_choice(
     agent: str,
     name: str,
     options: tuple[str, ...],
-    terms: dict[str, np.ndarray],
+    terms: dict,
     rationality: float | np.ndarray,
     rng: np.random.Generator,
     feasible: np.ndarray | None = None,
 ) -> Decision:
     """Choose among ``options`` with probabilities proportional to exp(rationality x utility).
 
+    ``terms`` maps a term name to its values, either a (replicates, options) table or a sequence with one
+    entry per option (an array over replicates, or a float for all of them).
     ``feasible`` (replicates x options, bool) masks options that cannot be taken
     (easing sanctions that are already off): they get probability zero.
     One uniform draw per replicate is taken from ``rng`` whatever the options,
     so the random stream does not depend on the values of the utilities. ``rationality`` is a float or one
-    value per world.
+    value per world. The arithmetic runs option by option on contiguous arrays, in the same order as over
+    the (replicates, options) table (sums from the first option to the last), so the numbers are the same.
     """
-    utility = sum(terms.values())
-    scaled = per_world(rationality) * utility
+    k = len(options)
+    columns = {term: _option_columns(values, k) for term, values in terms.items()}
+    n = next((len(c) for cs in columns.values() for c in cs if np.ndim(c)),
+             len(feasible) if feasible is not None else len(np.atleast_1d(rationality)))
+    utility = tuple(np.broadcast_to(sum(cs[j] for cs in columns.values()), (n,)) for j in range(k))
+    scaled = [rationality * u for u in utility]
     if feasible is not None:
-        scaled = np.where(feasible, scaled, -np.inf)
-    scaled = scaled - scaled.max(axis=1, keepdims=True)
-    weights = np.exp(scaled)
-    probabilities = weights / weights.sum(axis=1, keepdims=True)
-    draw = rng.random(probabilities.shape[0])
-    cumulative = np.cumsum(probabilities, axis=1)
+        scaled = [np.where(feasible[:, j], scaled[j], -np.inf) for j in range(k)]
+    top = scaled[0]
+    for s in scaled[1:]:
+        top = np.maximum(top, s)
+    weights = [np.exp(s - top) for s in scaled]
+    total = weights[0]
+    for w in weights[1:]:
+        total = total + w
+    probabilities = tuple(w / total for w in weights)
+    draw = rng.random(n)
     # Index of the first option whose cumulative probability exceeds the draw.
-    chosen = np.minimum((draw[:, None] >= cumulative).sum(axis=1), len(options) - 1)
+    cumulative = probabilities[0]
+    passed = (draw >= cumulative).astype(np.int64)
+    for p in probabilities[1:]:
+        cumulative = cumulative + p
+        passed += draw >= cumulative
+    chosen = np.minimum(passed, k - 1)
     if feasible is not None:
         # Guard against a draw landing on a masked option through rounding.
-        bad = ~feasible[np.arange(len(chosen)), chosen]
+        bad = ~feasible[np.arange(n), chosen]
         if bad.any():
-            chosen[bad] = np.argmax(probabilities[bad], axis=1)
-    return Decision(agent, name, options, terms, utility, probabilities, chosen, feasible)
+            chosen[bad] = np.argmax(np.stack([p[bad] for p in probabilities], axis=1), axis=1)
+    return Decision(agent, name, options, columns, utility, probabilities, chosen, feasible)

@@ -287,18 +287,20 @@ class BalancingModel(mesa.Model):
             return
         for agent in (self.minsk, self.moscow, self.brussels):
             for decision in agent.decisions:
+                decision = decision.head(k)
+                probabilities = decision.probabilities
                 sees = agent.SEES[decision.name]
-                feasible = (np.ones_like(decision.probabilities[:k], dtype=bool) if decision.feasible is None
-                            else decision.feasible[:k].copy())
+                feasible = (np.ones_like(probabilities, dtype=bool) if decision.feasible is None
+                            else decision.feasible.copy())
                 self.trace.append({
                     "year": self.year,
                     "agent": decision.agent,
                     "decision": decision.name,
                     "options": decision.options,
-                    "terms": {name: values[:k].copy() for name, values in decision.terms.items()},
-                    "utility": decision.utility[:k].copy(),
-                    "probabilities": decision.probabilities[:k].copy(),
-                    "chosen": decision.chosen[:k].copy(),
+                    "terms": decision.terms,
+                    "utility": decision.utility,
+                    "probabilities": probabilities,
+                    "chosen": decision.chosen.copy(),
                     "feasible": feasible,
                     "seen": {name: self._seen[name] for name in sees},
                     "jolted": " ".join(name for name in sees if name in self._jolted),
