@@ -141,6 +141,10 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
               help="Keep summary, events and trace but not the per-replicate time series (huge ensembles).")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html into the run folder: one self-contained page for a class.")
+@click.option("--svg", "write_svg", is_flag=True, help="Also draw every figure as SVG (PNG only by default).")
+@click.option("--csv", "write_csv", is_flag=True,
+              help="Also write timeseries.csv beyond 10,000 worlds (it is written up to 10,000; "
+                   "timeseries.parquet always).")
 @click.option("--parameter-uncertainty", type=click.Choice(["chance", "prior"]), default="chance",
               show_default=True,
               help="prior: every world also draws each ASSUMPTION parameter from its prior (cited values and "
@@ -148,7 +152,8 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
 @click.pass_context
 def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: int | None,
         end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool,
-        summary_only: bool, with_report: bool = False, parameter_uncertainty: str = "chance") -> None:
+        summary_only: bool, with_report: bool = False, parameter_uncertainty: str = "chance",
+        write_csv: bool = False, write_svg: bool = False) -> None:
     """Simulate a scenario's ensemble and write a run folder (tables, manifest, plots).
 
     SCENARIO is a YAML file, or the name of a shipped scenario (see sim scenarios), e.g. sanctions_lifted.
@@ -169,7 +174,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
                 as progress:
             result = api.run(scenario, progress=progress, summary_only=summary_only,
                              parameter_uncertainty=parameter_uncertainty)
-        result.save(folder, plots=not no_plots)
+        result.save(folder, plots=not no_plots, csv=True if write_csv else None, svg=write_svg)
     except KeyboardInterrupt:
         click.echo("interrupted: no run folder was written", err=True)
         ctx.exit(EXIT_INTERRUPTED)

@@ -91,17 +91,28 @@ STYLE = {
 CAPTION_SIZE = 10
 EVENT_LABEL_SIZE = 10
 DPI = 150
+OVERVIEW_DPI = 100  # the 15-inch overview panel: 1500 px wide is plenty on screen, and a third cheaper to draw
 
 
 # --------------------------------------------------------------------------- public functions
 
 
-def plot_run(result: Any, folder: Path) -> list[Path]:
-    """Draw every figure of one run into ``folder`` (created) as PNG and SVG; return the files written.
+def plot_run(result: Any, folder: Path, svg: bool = True) -> list[Path]:
+    """Draw every figure of one run into ``folder`` (created) as PNG and, if ``svg``, SVG; return the files.
 
     Files: ``fan_<output>`` for each of :data:`KEY_OUTPUTS` present in the summary,
-    ``trade_shares``, ``event_probabilities`` and ``overview``, each ``.png`` and ``.svg``.
+    ``trade_shares``, ``event_probabilities`` and ``overview``, each ``.png`` (and ``.svg``).
+    Run folders draw PNG only unless asked (``sim run --svg``): SVG costs a second drawing of every figure.
     """
+    global _FORMATS
+    _FORMATS = ("png", "svg") if svg else ("png",)
+    try:
+        return _plot_run(result, Path(folder))
+    finally:
+        _FORMATS = ("png", "svg")
+
+
+def _plot_run(result: Any, folder: Path) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = result.summary
@@ -319,7 +330,7 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
     if shown:
         lines.append(_wrap("dashed lines: " + "; ".join(shown), 170))
     fig.supxlabel("\n".join(lines), fontsize=CAPTION_SIZE, color="#444444")
-    return _save(fig, folder, "overview", caption)
+    return _save(fig, folder, "overview", caption, dpi=OVERVIEW_DPI)
 
 
 # --------------------------------------------------------------------------- drawing helpers
@@ -525,12 +536,18 @@ def _figure(size: tuple[float, float]):
     return fig, fig.add_subplot()
 
 
-def _save(fig: Figure, folder: Path, stem: str, description: str) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg``, then release the figure."""
-    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+_FORMATS = ("png", "svg")  # what _save writes; plot_run narrows it for one call
+
+
+def _save(fig: Figure, folder: Path, stem: str, description: str, dpi: int = DPI) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` (as ``_FORMATS`` says), then release the figure."""
+    paths = [folder / f"{stem}.{kind}" for kind in _FORMATS]
     try:
-        fig.savefig(paths[0], dpi=DPI, metadata={"Title": stem, "Description": description})
-        fig.savefig(paths[1], metadata={"Title": stem, "Description": description, "Date": None})
+        for path in paths:
+            if path.suffix == ".png":
+                fig.savefig(path, dpi=dpi, metadata={"Title": stem, "Description": description})
+            else:
+                fig.savefig(path, metadata={"Title": stem, "Description": description, "Date": None})
     finally:
         fig.clear()
     return paths

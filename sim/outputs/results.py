@@ -28,6 +28,10 @@ from sim.inputs.timeline import Domain, value_in_year
 from sim.common.variables import OUTPUTS
 
 SCHEMA_VERSION = 1
+# Run folders always hold timeseries.parquet (fast, exact, a third of the size); timeseries.csv too, for
+# spreadsheets, up to this many worlds or when asked (`sim run --csv`): beyond it CSV formatting dominates
+# the run's time (README, Speed).
+CSV_MAX_WORLDS = 10_000
 MANIFEST_KEYS = ("scenario", "seed", "replicates", "parameters", "started", "finished", "versions")
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
 SUMMARY_COLUMNS = ["year", "output", "mean", *QUANTILES]
@@ -123,6 +127,8 @@ class Result:
     # A forecast (sim forecast): its origin, the record it was conditioned on and the effective worlds of each
     # conditioned year; None for a scenario run.
     forecast: dict[str, Any] | None = None
+    _csv: bool | None = field(default=None, repr=False)  # save(csv=...): write timeseries.csv too
+    _svg: bool = field(default=False, repr=False)  # save(svg=...): SVG figures beside the PNGs
 
     @property
     def name(self) -> str:
@@ -184,12 +190,13 @@ class Result:
             "finished": self.finished,
             "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:]),
             "files": {
-                "timeseries.csv": "one row per replicate and year; columns: replicate, year, then outputs",
+                "timeseries.parquet": "one row per replicate and year; columns: replicate, year, then outputs",
+                **({"timeseries.csv": "the same table as CSV, for spreadsheets"} if self._csv_written else {}),
                 "summary.csv": "per year and output: mean and percentiles across replicates",
                 "events.csv": "per year: probability across replicates of each discrete event",
                 "trace.csv": ("decision trace of the first replicates: utility terms, probabilities, choice, feasibility, "
                               "what each decision saw (seen.*) and which of it a scenario jolt set (jolted)"),
-                "plots/": "figures (PNG and SVG)",
+                "plots/": "figures (PNG and SVG)" if self._svg else "figures (PNG; SVG with sim run --svg)",
                 **({"parameters.parquet": "one row per world: replicate, then the value it drew for each "
                                           "ASSUMPTION parameter (--parameter-uncertainty prior)",
                     "summary_chance_only.csv": "summary.csv of the same worlds and seed with chance alone "
@@ -199,15 +206,27 @@ class Result:
             "outputs": {name: {"unit": o.unit, "meaning": o.meaning} for name, o in OUTPUTS.items()},
         }
 
-    def save(self, folder: str | Path, plots: bool = True) -> Path:
-        """Write the run folder atomically: it appears complete, or not at all."""
+    def save(self, folder: str | Path, plots: bool = True, csv: bool | None = None, svg: bool = False) -> Path:
+        """Write the run folder atomically: it appears complete, or not at all.
+
+        Figures are PNG, and SVG too when ``svg``.
+        ``timeseries.parquet`` is always written; ``timeseries.csv`` too when ``csv`` is True, or by
+        default (None) for runs of up to ``CSV_MAX_WORLDS`` worlds."""
+        self._csv, self._svg = csv, svg
         with atomic_folder(folder) as staging:
             self._write(staging, plots)
         return Path(folder)
 
+    @property
+    def _csv_written(self) -> bool:
+        return self.timeseries is not None and bool(self._csv if self._csv is not None
+                                                    else self.replicates <= CSV_MAX_WORLDS)
+
     def _write(self, target: Path, plots: bool) -> None:
         if self.timeseries is not None:
-            self.timeseries.to_csv(target / "timeseries.csv", index=False)
+            self.timeseries.to_parquet(target / "timeseries.parquet", index=False)
+            if self._csv_written:
+                self.timeseries.to_csv(target / "timeseries.csv", index=False)
         self.summary.to_csv(target / "summary.csv", index=False, float_format="%.6g")
         self.events.to_csv(target / "events.csv", index=False, float_format="%.6g")
         self.trace.to_csv(target / "trace.csv", index=False, float_format="%.6g")
@@ -220,7 +239,7 @@ class Result:
         if plots:
             from sim.figures.runs import plot_run  # plotting is a reader of the tables; imported only when drawing
 
-            plot_run(self, target / "plots")
+            plot_run(self, target / "plots", svg=self._svg)
 
     @classmethod
     def load(cls, folder: str | Path) -> "Result":
@@ -241,7 +260,7 @@ class Result:
                                              f"(this version reads {SCHEMA_VERSION}); rerun the scenario")
         try:
             summary_only = manifest.get("summary_only", False)
-            timeseries = None if summary_only else pd.read_csv(folder / "timeseries.csv")
+            timeseries = None if summary_only else read_timeseries(folder)
             summary = pd.read_csv(folder / "summary.csv") if summary_only else None
             events = pd.read_csv(folder / "events.csv") if summary_only else None
             trace_path = folder / "trace.csv"
@@ -262,6 +281,16 @@ class Result:
                    parameter_uncertainty=manifest.get("parameter_uncertainty", "chance"),
                    world_parameters=world_parameters, chance_summary=chance_summary,
                    forecast=manifest.get("forecast"))
+
+
+def read_timeseries(folder: str | Path) -> pd.DataFrame:
+    """A run folder's time series: ``timeseries.parquet`` when there is one, else ``timeseries.csv``
+    (folders written before the Parquet file, or by hand)."""
+    folder = Path(folder)
+    parquet = folder / "timeseries.parquet"
+    if parquet.is_file():
+        return pd.read_parquet(parquet)
+    return pd.read_csv(folder / "timeseries.csv")
 
 
 def uncertainty_split(result: "Result", outputs, year: int | None = None) -> pd.DataFrame:

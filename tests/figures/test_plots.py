@@ -122,9 +122,11 @@ def test_plot_compare_disambiguates_repeated_names(baseline, tmp_path):
 
 
 def test_result_save_draws_plots(unrest, tmp_path):
-    folder = unrest.save(tmp_path / "run")
+    folder = unrest.save(tmp_path / "run", svg=True)
     assert (folder / "plots" / "overview.png").is_file()
     assert (folder / "plots" / "fan_alignment.svg").is_file()
+    lean = unrest.save(tmp_path / "png-only")  # PNG only unless asked: SVG doubles the drawing
+    assert (lean / "plots" / "fan_alignment.png").is_file() and not list((lean / "plots").glob("*.svg"))
 
 
 def test_readers_do_not_import_the_model():

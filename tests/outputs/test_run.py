@@ -26,7 +26,7 @@ def invoke(*args: str):
 def run_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("runs") / "sanctions"
     result = invoke("run", str(SCENARIOS / "sanctions_lifted.yaml"), "--replicates", "60", "--end-year", "2022",
-                    "--out", str(folder))
+                    "--svg", "--out", str(folder))
     assert result.exit_code == 0, result.output
     return folder
 

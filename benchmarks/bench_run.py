@@ -1,0 +1,60 @@
+"""Wall time of `sim run` at 1,000 and 100,000 worlds, split into its parts, with peak memory.
+
+Each size runs in a fresh subprocess (so peak memory is that run's own): simulate (model and tables),
+write the run folder's tables (Parquet always; CSV up to 10,000 worlds), and draw the figures (PNG; and
+with --svg, SVG too). Targets (issue 12): 1,000 worlds with figures under 5 s; 100,000 worlds under 30 s.
+
+    python benchmarks/bench_run.py [--sizes 1000,100000] [--svg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+
+CHILD = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+start = time.perf_counter()
+import sim
+from sim.figures.runs import plot_run
+imported = time.perf_counter()
+replicates, svg = int(sys.argv[1]), sys.argv[2] == "1"
+result = sim.run(sys.argv[3], replicates=replicates, seed=1)
+result.summary, result.events
+simulated = time.perf_counter()
+out = Path(tempfile.mkdtemp()) / "run"
+result.save(out, plots=False)
+written = time.perf_counter()
+plot_run(result, out / "plots", svg=svg)
+drawn = time.perf_counter()
+print(json.dumps({"import": imported - start, "simulate": simulated - imported, "tables": written - simulated,
+                  "figures": drawn - written, "total": drawn - start,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "csv": (out / "timeseries.csv").exists()}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--svg", action="store_true", help="draw SVG as well as PNG")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at start; baseline 2015-2030")
+    for size in (int(s) for s in args.sizes.split(",")):
+        out = subprocess.run([sys.executable, "-c", CHILD, str(size), "1" if args.svg else "0", str(BASELINE)],
+                             check=True, capture_output=True, text=True)
+        t = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{size:>7} worlds: {t['total']:6.1f} s = import {t['import']:.1f} + simulate {t['simulate']:.1f} "
+              f"+ tables {t['tables']:.1f} ({'Parquet and CSV' if t['csv'] else 'Parquet only'}) "
+              f"+ figures {t['figures']:.1f} ({'PNG and SVG' if args.svg else 'PNG'}); peak {t['peak_mib']:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
