@@ -10,7 +10,7 @@ import pytest
 import sim.outputs.results as results
 from sim.outputs.results import Result
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 BASELINE = str(SCENARIOS / "baseline.yaml")
 
 
