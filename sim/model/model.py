@@ -119,10 +119,21 @@ class BalancingModel(mesa.Model):
 
     def release(self) -> None:
         """Drop Mesa's class-level record of this model (Mesa 3.3 keeps every model alive in
-        ``Agent._ids``, mesa#3179), so that a long sweep's memory stays flat."""
+        ``Agent._ids``, mesa#3179) and the model's per-world state, so that a long sweep's memory stays flat.
+        Call it when the model's tables have been taken."""
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+        # A Mesa model refers to itself (its wrapped step method), so it is freed only by a garbage collection,
+        # which may come late: drop the per-world arrays now. What stays: seed, counts, years, the trace.
+        for holder in (self.minsk, self.moscow, self.brussels):
+            holder.decisions = []
+        for holder in (self.minsk, self.moscow, self.brussels, self.world, self.economy):
+            for name, value in list(vars(holder).items()):
+                if isinstance(value, (np.ndarray, list, Decision)):
+                    setattr(holder, name, None)
+        self.history, self.params, self._current = {}, {}, {}
+        self.spec, self.streams = self.spec.replace(params={}), None
 
     def resample(self, indices) -> None:
         """Keep the worlds ``indices`` (repeats allowed), in that order, for the particle filter of ``sim forecast``.
