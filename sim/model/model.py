@@ -391,6 +391,8 @@ def _reindexed(value, idx: np.ndarray, n: int):
         return {key: _reindexed(v, idx, n) for key, v in value.items()}
     if isinstance(value, list):
         return [_reindexed(v, idx, n) for v in value]
+    if isinstance(value, tuple):  # a decision's per-option columns
+        return tuple(_reindexed(v, idx, n) for v in value)
     if isinstance(value, Decision):
         return dataclasses.replace(value, **{f.name: _reindexed(getattr(value, f.name), idx, n)
                                              for f in dataclasses.fields(value)})
