@@ -125,7 +125,7 @@ class BalancingModel(mesa.Model):
         if isinstance(ids, dict):
             ids.pop(self, None)
         # A Mesa model refers to itself (its wrapped step method), so it is freed only by a garbage collection,
-        # which may come late: drop the per-world arrays now. What stays: seed, counts, years, the trace.
+        # which may come late: drop the per-world arrays now. What stays: the spec, seed, counts, years, the trace.
         for holder in (self.minsk, self.moscow, self.brussels):
             holder.decisions = []
         for holder in (self.minsk, self.moscow, self.brussels, self.world, self.economy):
@@ -133,7 +133,7 @@ class BalancingModel(mesa.Model):
                 if isinstance(value, (np.ndarray, list, Decision)):
                     setattr(holder, name, None)
         self.history, self.params, self._current = {}, {}, {}
-        self.spec, self.streams = self.spec.replace(params={}), None
+        self.streams = None
 
     def resample(self, indices) -> None:
         """Keep the worlds ``indices`` (repeats allowed), in that order, for the particle filter of ``sim forecast``.
