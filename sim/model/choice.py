@@ -13,6 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def per_world(value):
+    """A parameter as a column over worlds: an array of shape (worlds,) becomes (worlds, 1) so it meets a
+    (worlds, options) table world by world; a float stays a float (and its arithmetic stays the same)."""
+    return value[:, None] if np.ndim(value) else value
+
+
 @dataclass
 class Decision:
     """One agent's choice in one year, across all replicates.

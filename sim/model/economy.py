@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.choice import per_world
+
 TRADE_PARTNERS = ("russia", "eu", "ukraine", "china", "other")
-
-
-def _ordered_sum(values):
-    """First to last, as a sum over a table's row runs (so the numbers are those of that layout)."""
-    total = values[0]
-    for value in values[1:]:
-        total = total + value
-    return total
 
 
 class World:
@@ -121,11 +115,10 @@ class Economy:
         named = [p["trade.russia_share_2015"], p["trade.eu_share_2015"], p["trade.ukraine_share_2015"],
                  p["trade.china_share_2015"]]
         other = np.maximum(0.0, 1.0 - (((named[0] + named[1]) + named[2]) + named[3]))
-        # Partner by partner (one contiguous array each, the fast layout): shape (1,) when the 2015 shares
-        # are the same in every world, else (replicates,).
-        self.base_shares = [np.atleast_1d(np.asarray(x, dtype=float)) for x in (*named, other)]
-        total = _ordered_sum(self.base_shares)
-        self.partner_shares = [np.broadcast_to(b / total, (n,)).copy() for b in self.base_shares]
+        # (1, partners) when the 2015 shares are the same in every world, else (replicates, partners).
+        self.base_shares = np.atleast_2d(np.stack(np.broadcast_arrays(*named, other), axis=-1).astype(float))
+        normalized = self.base_shares / self.base_shares.sum(axis=1, keepdims=True)
+        self.shares = np.broadcast_to(normalized, (n, len(TRADE_PARTNERS))).copy()  # (replicates, partners)
         self.energy_dependence = np.full(n, p["energy.dependence_2015"], dtype=float)
         self.gdp_growth = np.full(n, p["economy.gdp_growth_2015"], dtype=float)
         # The 2015 picture the trade weights are measured from.
@@ -136,53 +129,41 @@ class Economy:
         }
 
     def share(self, partner: str) -> np.ndarray:
-        return self.partner_shares[TRADE_PARTNERS.index(partner)]
-
-    @property
-    def shares(self) -> np.ndarray:
-        """The (replicates, partners) table of trade shares."""
-        return np.stack(self.partner_shares, axis=1)
+        return self.shares[:, TRADE_PARTNERS.index(partner)]
 
     @property
     def russia_trade_share(self):
         return self.share("russia")
 
-    def trade_targets(self, minsk, brussels, world) -> list[np.ndarray]:
+    def trade_targets(self, minsk, brussels, world) -> np.ndarray:
         """Where trade shares head this year: 2015 shares tilted by alignment, sanctions, war and investment.
 
         Each partner's weight is its 2015 share times exp(sensitivity x change since 2015);
-        normalizing the weights keeps shares in [0, 1] summing to 1. One array per partner, in
-        ``TRADE_PARTNERS`` order.
+        normalizing the weights keeps shares in [0, 1] summing to 1.
         """
         p, ref = self.p, self.reference
         d_align = minsk.alignment - ref["alignment"]
         d_sanctions = brussels.sanctions_level - ref["sanctions"]
         war = world.ukraine_war
         russia_slump = world.russia_slump()
-        log_weight = [
-            (-p["trade.alignment_sensitivity"] * d_align
-             + p["trade.sanctions_sensitivity"] * d_sanctions
-             - p["trade.russia_slump_sensitivity"] * russia_slump
-             + p["trade.war_russia_gain"] * war),
-            p["trade.alignment_sensitivity"] * d_align - p["trade.sanctions_sensitivity"] * d_sanctions,
-            -p["trade.war_ukraine_loss"] * war,
-            (p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
-             + p["trade.slump_diversification_sensitivity"] * russia_slump),
-            p["trade.slump_diversification_sensitivity"] * russia_slump,
-        ]
-        n = len(d_align)
-        weights = [base * np.exp(np.broadcast_to(np.asarray(lw, dtype=float), (n,)))
-                   for base, lw in zip(self.base_shares, log_weight)]
-        total = _ordered_sum(weights)
-        return [w / total for w in weights]
+        log_weight = np.zeros_like(self.shares)
+        log_weight[:, 0] = (-p["trade.alignment_sensitivity"] * d_align
+                            + p["trade.sanctions_sensitivity"] * d_sanctions
+                            - p["trade.russia_slump_sensitivity"] * russia_slump
+                            + p["trade.war_russia_gain"] * war)
+        log_weight[:, 1] = p["trade.alignment_sensitivity"] * d_align - p["trade.sanctions_sensitivity"] * d_sanctions
+        log_weight[:, 2] = -p["trade.war_ukraine_loss"] * war
+        log_weight[:, 3] = (p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
+                            + p["trade.slump_diversification_sensitivity"] * russia_slump)
+        log_weight[:, 4] = p["trade.slump_diversification_sensitivity"] * russia_slump
+        weights = self.base_shares * np.exp(log_weight)
+        return weights / weights.sum(axis=1, keepdims=True)
 
     def update(self, minsk, moscow, brussels, world, rng: np.random.Generator) -> None:
         """Move trade and energy toward their targets and compute this year's growth."""
         p, n = self.p, len(minsk.alignment)
-        inertia = p["trade.inertia"]
-        targets = self.trade_targets(minsk, brussels, world)
-        self.partner_shares = [inertia * share + (1 - inertia) * target
-                               for share, target in zip(self.partner_shares, targets)]
+        inertia = per_world(p["trade.inertia"])
+        self.shares = inertia * self.shares + (1 - inertia) * self.trade_targets(minsk, brussels, world)
 
         # Energy: a Western tilt sheds some dependence, leaning East regains it.
         tilt_west = minsk.foreign_move == 1
