@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from sim.inputs.errors import ScenarioError, did_you_mean
+from sim.inputs.errors import ScenarioError, did_you_mean, terminal_text
 from sim.inputs.registry import load_sources, quote_context, split_at_quote
 from sim.inputs.resources import scenario_path, shipped_scenarios
 from sim.inputs.scenario import load_scenario
@@ -98,7 +98,7 @@ def scenarios(ctx: click.Context) -> None:
         rows.append((name, f"{s.start_year}-{s.end_year}", s.title))
     width = max(len(name) for name, _, _ in rows)
     for name, years, title in rows:
-        click.echo(f"{name:<{width}}  {years}  {title}")
+        click.echo(terminal_text(f"{name:<{width}}  {years}  {title}"))
 
 
 @cli.command()
@@ -117,7 +117,7 @@ def validate(ctx: click.Context, files: tuple[Path, ...], overrides: dict[str, f
             failed = True
             continue
         events = f"{len(s.events)} event" + ("" if len(s.events) == 1 else "s")
-        click.echo(f"ok  {file} ({s.name}: {s.replicates} replicates, {s.start_year}-{s.end_year}, {events})")
+        click.echo(terminal_text(f"ok  {file} ({s.name}: {s.replicates} replicates, {s.start_year}-{s.end_year}, {events})"))
     if failed:
         ctx.exit(EXIT_BAD_INPUT)
 
@@ -159,15 +159,16 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     SCENARIO is a YAML file, or the name of a shipped scenario (see sim scenarios), e.g. sanctions_lifted.
     """
     from sim import api
-    from sim.outputs import paths
-    from sim.outputs.atomic import check_writable
+    from sim.outputs import claims, paths
     from sim.outputs.compare import run_summary_text
     from sim.outputs.results import run_id
 
     scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
     changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if v is not None}
     scenario = scenario.replace(**changes) if changes else scenario
-    folder = check_writable(out or paths.run_folder(scenario.name, run_id(scenario.seed)))
+    # Claimed before the work: a named --out that exists or is being written is refused now; a default
+    # run id already taken (same scenario and seed in the same second) moves on to <run id>-2, ...
+    folder = claims.claim(out or paths.run_folder(scenario.name, run_id(scenario.seed)), next_free=out is None)
     try:
         years = max(scenario.end_year - scenario.start_year, 1)
         with progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
@@ -178,7 +179,9 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     except KeyboardInterrupt:
         click.echo("interrupted: no run folder was written", err=True)
         ctx.exit(EXIT_INTERRUPTED)
-    click.echo(run_summary_text(result))
+    finally:
+        claims.release(folder)
+    click.echo(terminal_text(run_summary_text(result)))
     click.echo(f"\nrun folder: {folder}")
     if with_report:
         try:
@@ -204,12 +207,20 @@ def compare(ctx: click.Context, inputs: tuple[Path, ...], out: Path | None, year
 
     if len(inputs) < 2:
         raise ScenarioError("sim compare", "give at least two scenarios or run folders to compare")
+    from sim.outputs import claims
+
     chosen_years = _parse_years(years)
-    comparison = api.compare(inputs, years=chosen_years, replicates=replicates, registry=registry_from(ctx))
-    folder = comparison.save(out)
+    if out is not None:
+        claims.claim(out)  # a named folder that exists or is being written is refused before any work
+    try:
+        comparison = api.compare(inputs, years=chosen_years, replicates=replicates, registry=registry_from(ctx))
+        folder = comparison.save(out)
+    finally:
+        if out is not None:
+            claims.release(out)
     for note in comparison.notes:
-        click.echo(f"note: {note}")
-    click.echo(comparison.text())
+        click.echo(terminal_text(f"note: {note}"))
+    click.echo(terminal_text(comparison.text()))
     click.echo(f"\ncomparison folder: {folder}")
 
 
@@ -233,7 +244,7 @@ def rerun(ctx: click.Context, folder: Path) -> None:
     from sim import api
 
     outcome = api.rerun(folder)
-    click.echo(outcome.text())
+    click.echo(terminal_text(outcome.text()))
     if not outcome.matches:
         ctx.exit(1)
 
@@ -277,14 +288,17 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
                                                 "scores the report's origins) or --observed without it")
         scored = run_origin_hindcast(origin, scenario_file, replicates=replicates, seed=seed, record=record_path,
                                      registry=registry)
-        click.echo(scored.text())
+        click.echo(terminal_text(scored.text()))
         return
-    if report:  # bad record input fails before any slow work
+    if report:  # bad record input and an unwritable report path fail before any slow work
+        from sim.evidence.validation_report import DEFAULT_REPORT
         from sim.inputs.record import load_record
+        from sim.outputs.claims import check_file_target
 
+        check_file_target(report_path or DEFAULT_REPORT, key="--report-path")
         load_record(record_path, registry=registry)
     result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry)
-    click.echo(result.text())
+    click.echo(terminal_text(result.text()))
     if report:
         from sim.evidence.forecast_report import forecast_sections
         from sim.evidence.hindcast import display_path
@@ -324,25 +338,27 @@ def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_ye
     from sim import api
     from sim.evidence.forecast import DEFAULT_SCENARIO, conditioning_text
     from sim.outputs.compare import run_summary_text
-    from sim.outputs import paths
-    from sim.outputs.atomic import check_writable
+    from sim.outputs import claims, paths
     from sim.outputs.results import run_id
 
     registry = registry_from(ctx)
     scenario = load_scenario(scenario_file if scenario_file is not None else DEFAULT_SCENARIO, overrides, registry,
                              overrides_label="--set")
-    folder = check_writable(out or paths.forecast_folder(scenario.name, origin,
-                                                         run_id(seed if seed is not None else scenario.seed)))
-    result = api.forecast(origin=origin, scenario=scenario, end_year=end_year, replicates=replicates, seed=seed,
-                          record=record_path, registry=registry, parameter_uncertainty=parameter_uncertainty)
+    folder = claims.claim(out or paths.forecast_folder(scenario.name, origin,
+                                                       run_id(seed if seed is not None else scenario.seed)),
+                          next_free=out is None)  # as sim run: claimed before the work
     try:
+        result = api.forecast(origin=origin, scenario=scenario, end_year=end_year, replicates=replicates, seed=seed,
+                              record=record_path, registry=registry, parameter_uncertainty=parameter_uncertainty)
         result.save(folder, plots=not no_plots)
     except KeyboardInterrupt:
         click.echo("interrupted: no run folder was written", err=True)
         ctx.exit(EXIT_INTERRUPTED)
-    click.echo(conditioning_text(result))
+    finally:
+        claims.release(folder)
+    click.echo(terminal_text(conditioning_text(result)))
     click.echo("")
-    click.echo(run_summary_text(result))
+    click.echo(terminal_text(run_summary_text(result)))
     click.echo(f"\nrun folder: {folder}")
 
 
@@ -377,7 +393,7 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
     options = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("budget", budget)) if v is not None}
     fit = calibration.calibrate(ids, method=method, observed=observed, registry=registry, **options)
     folder = fit.save(out)
-    click.echo(fit.text())
+    click.echo(terminal_text(fit.text()))
     click.echo(f"\nproposed registry change ({len(fit.changed)} value line(s); NOT applied): {folder / 'registry.diff'}")
     if fit.changed:
         click.echo(f"review it, then accept with: git apply {folder / 'registry.diff'}")
@@ -392,8 +408,10 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default serves this computer only.")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow a --host other computers can reach (the app has no login).")
 @click.pass_context
-def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> None:
+def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str, allow_remote: bool = False) -> None:
     """Open the web app: live sliders (each change reruns the ensemble), A/B comparison, the record, decision trace.
 
     Without SCENARIO (a file, or a shipped scenario's name) the page offers every shipped scenario.
@@ -404,11 +422,12 @@ def ui(ctx: click.Context, scenario_file: Path | None, port: int, host: str) -> 
     if missing is not None:
         click.echo(f"error: {web.INSTALL_HINT}", err=True)
         ctx.exit(EXIT_BAD_INPUT)
+    web.check_host(host, allow_remote, echo=lambda text: click.echo(text, err=True))  # before anything else
     if scenario_file is not None:
         scenario_file = scenario_path(scenario_file)
         load_scenario(scenario_file, registry=registry_from(ctx))  # bad input: one line, exit 2
     web.serve(scenario_file, host=host, port=port, registry_path=ctx.find_root().obj.get("registry_path"),
-              echo=click.echo)
+              echo=click.echo, allow_remote=True)  # checked (and warned about) above
 
 
 # ---- teaching commands
@@ -425,9 +444,12 @@ def report(folders: tuple[Path, ...], out: Path | None) -> None:
     from sim.outputs import paths
     from sim.outputs.results import Result
 
+    from sim.outputs.claims import check_file_target
+
     results = [Result.load(folder) for folder in folders]
     if out is None:
         out = paths.report_file([r.name for r in results], list(folders))
+    check_file_target(out)  # before the work: a read-only or missing folder fails now, not after the figures
     _write_report(results, out, list(folders))
 
 
@@ -450,13 +472,21 @@ def explain(folder: Path, year: int, agent: str, replicate: int | None) -> None:
     from sim.explain.decisions import explain as explain_decisions
     from sim.outputs.results import Result
 
-    click.echo(explain_decisions(Result.load(folder), year, agent, replicate, label=str(folder)).text())
+    click.echo(terminal_text(explain_decisions(Result.load(folder), year, agent, replicate, label=str(folder)).text()))
 
 
 # --------------------------------------------------------------------------- entry point
 
 
 def _terminate(signum, frame) -> None:
+    """The first Ctrl-C or SIGTERM stops the command; further ones are ignored while it cleans up.
+
+    Ignored, and also blocked: Python puts the default handlers back while it shuts down, and a
+    signal arriving then would kill the process (exit -2 or 143) instead of its clean exit 130."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     raise KeyboardInterrupt
 
 
@@ -464,6 +494,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console script ``sim``: bad input gives ``error: <one line>`` on stderr and exit status 2."""
     # SIGTERM ends a command the way Ctrl-C does, so that half-written folders are cleaned up.
     signal.signal(signal.SIGTERM, _terminate)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored: e.g. a background job; keep it so
+        signal.signal(signal.SIGINT, _terminate)
     try:
         code = cli.main(args=argv, prog_name="sim", standalone_mode=False)
     except ScenarioError as err:  # raised outside a command, e.g. while parsing group options

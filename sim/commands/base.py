@@ -33,6 +33,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (see main): commands write atomically
             click.echo("interrupted: nothing was written", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except OSError as err:  # disk full, read-only, name too long ... that no check could foresee
+            where = err.filename or ctx.invoked_subcommand or "sim"
+            click.echo(f"error: {where}: {err.strerror or err}; output is written atomically, so nothing "
+                       "half-written was left", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
 
 
 @click.group(cls=_Group)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from sim.commands.base import EXIT_INTERRUPTED, SET_OPTION, cli, progress_bar, registry_from
-from sim.inputs.errors import ScenarioError
+from sim.inputs.errors import ScenarioError, terminal_text
 from sim.inputs.scenario import load_scenario
 
 
@@ -47,7 +46,8 @@ def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str,
               help="sobol: also second-order indices (default: on for up to 10 parameters).")
 @click.option("--levels", type=int, default=None, help="morris: levels of the grid (default: 4).")
 @click.option("--workers", type=int, default=1, show_default=True,
-              help="Local worker processes (0: one per CPU).")
+              help="Local worker processes (0: one per CPU; capped at the CPUs available).")
+@click.option("--force-workers", is_flag=True, help="Start --workers processes even beyond the CPUs available.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run the points on this Dask distributed scheduler's workers.")
 @SET_OPTION
@@ -59,7 +59,8 @@ def _parse_varies(ctx: click.Context, _param: click.Parameter, texts: tuple[str,
 def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]], sample: str | None, n: int | None,
           params: str, outcome_texts: tuple[str, ...], replicates: int | None, seed: int | None,
           second_order: bool | None, levels: int | None, workers: int, scheduler: str | None,
-          overrides: dict[str, float], out: Path | None, resume: bool, no_plots: bool, include_fixed: bool) -> None:
+          overrides: dict[str, float], out: Path | None, resume: bool, no_plots: bool, include_fixed: bool,
+          force_workers: bool = False) -> None:
     """Sweep parameters over a grid or a sample; Sobol or Morris sensitivity of any outcome, by year."""
     from sim.sweep import runner as sw
 
@@ -93,11 +94,20 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
         if out is None:
             raise ScenarioError("--resume", f"no unfinished sweep like this one under results/{scenario.name}/; "
                                             "give its folder with --out")
-    folder = out or sw.default_out(scenario, design)
+    from sim.outputs import claims
+    from sim.sweep.executors import usable_workers
+
+    # Claimed before any work: one sweep per folder. A default name already taken moves on to the next free
+    # one; a named --out (or --resume) that another sim command is writing is refused in one line.
+    folder = (claims.claim(sw.default_out(scenario, design), next_free=True, taken_also=(".partial",))
+              if out is None else claims.claim(out, exists_ok=True))
+    ctx.call_on_close(lambda: claims.release(folder))
     command = _sweep_command(scenario_file, kind, vary, n, params, design, outcomes, replicates, seed, levels,
                              workers, scheduler, overrides, folder, no_plots, registry_from(ctx),
                              ctx.find_root().obj.get("registry_path") is not None, include_fixed)
-    processes = workers or (os.cpu_count() or 1)  # --workers 0: one per CPU
+    processes, capped = usable_workers(workers, force_workers)  # what run_sweep will start
+    if capped and not scheduler:
+        click.echo(f"note: {capped}", err=True)
     header = (f"{design.describe()}; {replicates} replicates per point; "
               + (f"Dask scheduler {scheduler}" if scheduler else f"{processes} worker" + "s" * (processes != 1)))
     try:
@@ -113,6 +123,7 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
                     bar(done, total)
 
             result = sw.run_sweep(scenario, design, outcomes, replicates, seed=seed, workers=workers,
+                                  force_workers=force_workers,
                                   scheduler=scheduler, out=folder, resume=resume, progress=progress,
                                   plots=not no_plots, resume_command=command)
     except sw.SweepInterrupted as err:
@@ -123,7 +134,7 @@ def sweep(ctx: click.Context, scenario_file: Path, vary: dict[str, list[float]],
         click.echo(f"error: {err}", err=True)
         click.echo(f"resume with: {command}", err=True)
         ctx.exit(1)
-    click.echo(result.text())
+    click.echo(terminal_text(result.text()))
     click.echo(f"\nsweep folder: {folder}")
 
 
@@ -188,4 +199,4 @@ def discover(folder: Path, target: str, out: Path | None, box: int | None, min_c
     found = find_box(folder, target, box=box, min_coverage=min_coverage, threshold=threshold, peel_alpha=peel_alpha)
     out = check_writable(out or paths.discovery_folder(folder))
     found.save(out, plots=not no_plots)
-    click.echo(found.text())
+    click.echo(terminal_text(found.text()))

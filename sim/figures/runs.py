@@ -98,6 +98,11 @@ DPI = 100
 # --------------------------------------------------------------------------- public functions
 
 
+def _year_limits(ax, first: float, last: float) -> None:
+    """The x axis from the first to the last year; half a year either side when they are one year."""
+    ax.set_xlim(first - 0.5, last + 0.5) if first == last else ax.set_xlim(first, last)
+
+
 def plot_run(result: Any, folder: Path, svg: bool = True) -> list[Path]:
     """Draw every figure of one run into ``folder`` (created) as PNG and, if ``svg``, SVG; return the files.
 
@@ -179,7 +184,7 @@ def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | 
                 _mark_event(ax, year, note, colour, (first_year, last_year))
             observed = overlay_record(ax, output, (first_year, last_year))
             handles += [observed] if observed is not None else []
-            ax.set_xlim(first_year, last_year)
+            _year_limits(ax, first_year, last_year)
             _format_axis(ax, output)
             ax.set_title(_title(output))
             handles += _context_handles(elections, bool(drawn))
@@ -201,7 +206,7 @@ def _fan_figure(summary, output, events, elections, caption, folder) -> list[Pat
     for year, note in events:
         _mark_event(ax, year, note, EVENT_COLOUR, span)
     observed = overlay_record(ax, output, span)
-    ax.set_xlim(*span)
+    _year_limits(ax, *span)
     _format_axis(ax, output)
     ax.set_title(_title(output))
     handles = [Line2D([], [], color=FAN_COLOUR, linewidth=2.4, label="median"),
@@ -235,7 +240,7 @@ def _trade_figure(summary, events, caption, folder) -> list[Path]:
         bottom += height
     for year, note in events:
         _mark_event(ax, year, note, "black", span, label_box=True)
-    ax.set_xlim(*span)
+    _year_limits(ax, *span)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of Belarus's foreign trade")
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -265,7 +270,7 @@ def _event_figure(event_table, events, elections, caption, folder) -> list[Path]
     span = (min(years), max(years)) if years else (0, 1)
     for year, note in events:
         _mark_event(ax, year, note, EVENT_COLOUR, span)
-    ax.set_xlim(*span)
+    _year_limits(ax, *span)
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     _year_ticks(ax, span)
@@ -301,7 +306,7 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
             _fan(ax, table, FAN_COLOUR)
         for year, note in events:
             _mark_event(ax, year, None, EVENT_COLOUR, span)
-        ax.set_xlim(*span)
+        _year_limits(ax, *span)
         if shares is not None and not shares.empty:
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))

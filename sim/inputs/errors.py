@@ -21,7 +21,8 @@ from typing import Any, Iterable
 import yaml
 from pydantic import ValidationError
 
-MAX_NODES = 10_000  # YAML nodes in a document, counting every alias expansion
+MAX_BYTES = 512 * 1024  # a YAML input file, refused before parsing: 4x a scenario of 1,500 events with notes
+MAX_NODES = 100_000  # YAML values in a document, counting every alias expansion (1,500 events are ~8,000)
 MAX_DEPTH = 50  # nesting of mappings and lists
 
 KeyPath = tuple[Any, ...]
@@ -45,6 +46,13 @@ class ScenarioError(Exception):
 def _printable(text: str) -> str:
     """Escape newlines and other control characters, so that a message stays on one line."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def terminal_text(text: str) -> str:
+    """Text for a terminal: control characters (escape sequences that could recolour, move the cursor or
+    retitle the window) shown escaped, as ``\x1b``; line breaks and tabs kept."""
+    return "\n".join("".join(ch if ch.isprintable() or ch == "\t" else repr(ch)[1:-1] for ch in line)
+                     for line in str(text).split("\n"))
 
 
 def format_key(path: Iterable[Any]) -> str:
@@ -116,11 +124,23 @@ class YamlDoc:
         return ScenarioError(self.file, what, line=self.line(path), key=format_key(path))
 
 
-def read_yaml(path: str | Path, *, label: str | None = None, max_nodes: int = MAX_NODES) -> YamlDoc:
-    """Read one YAML document safely; ``label`` is how errors name the file."""
+def read_yaml(path: str | Path, *, label: str | None = None, max_nodes: int = MAX_NODES,
+              max_bytes: int = MAX_BYTES) -> YamlDoc:
+    """Read one YAML document safely; ``label`` is how errors name the file.
+
+    Refused before parsing: files over ``max_bytes``; while composing: more than ``max_nodes``
+    values (aliases expanded) or nesting deeper than ``MAX_DEPTH``.
+    """
     label = label or str(path)
     try:
-        raw = Path(path).read_bytes()
+        size = Path(path).stat().st_size
+        if size > max_bytes and Path(path).is_file():
+            raise ScenarioError(label, f"file too large ({size:,} bytes); allowed: at most {max_bytes:,} bytes "
+                                       f"({max_bytes // 1024} KiB)")
+        with open(path, "rb") as stream:
+            raw = stream.read(max_bytes + 1)  # never more, whatever the file grows to meanwhile
+        if len(raw) > max_bytes:
+            raise ScenarioError(label, f"file too large; allowed: at most {max_bytes:,} bytes ({max_bytes // 1024} KiB)")
     except FileNotFoundError:
         raise ScenarioError(label, "file not found") from None
     except IsADirectoryError:
@@ -138,6 +158,9 @@ def read_yaml(path: str | Path, *, label: str | None = None, max_nodes: int = MA
 
 def parse_yaml(text: str, *, label: str, max_nodes: int = MAX_NODES) -> YamlDoc:
     """Parse YAML text with ``yaml.SafeLoader``; see :func:`read_yaml`."""
+    if len(text) > MAX_BYTES * 4:  # text handed in directly (not through read_yaml): still bounded
+        raise ScenarioError(label, f"YAML text too large ({len(text):,} characters); allowed: at most "
+                                   f"{MAX_BYTES * 4:,}")
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as err:  # characters YAML does not allow, such as NUL
@@ -183,11 +206,13 @@ def _check_size(root: yaml.Node, label: str, max_nodes: int) -> None:
     """Refuse alias bombs, recursive aliases and deep nesting, in time linear in the node count."""
     sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded node count, height)
     active: set[int] = set()
+    aliases = [False]  # whether a node is reached twice (an alias): only then is "alias bomb" the right word
 
     def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
         key = id(node)
         if key in sizes:
             count, height = sizes[key]
+            aliases[0] = True
         else:
             if key in active:
                 raise ScenarioError(label, "a YAML alias refers to itself (recursive structure)",
@@ -208,8 +233,9 @@ def _check_size(root: yaml.Node, label: str, max_nodes: int) -> None:
             raise ScenarioError(label, f"YAML nested too deeply; at most {MAX_DEPTH} levels are allowed",
                                 line=node.start_mark.line + 1)
         if count > max_nodes:
-            raise ScenarioError(label, f"YAML document too large: more than {max_nodes} values once aliases are "
-                                       "expanded (an alias bomb?)", line=node.start_mark.line + 1)
+            what = ("once its aliases are expanded (an alias bomb?)" if aliases[0] else "(values and keys)")
+            raise ScenarioError(label, f"YAML document too large: more than {max_nodes:,} values {what}; allowed: "
+                                       f"at most {max_nodes:,}", line=node.start_mark.line + 1)
         return count, height
 
     measure(root, 0)

@@ -51,7 +51,13 @@ from sim.inputs.registry import (Citation, Registry, find_quote, format_number, 
 from sim.common.variables import STATE_VARIABLES
 
 NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+MAX_NAME_LENGTH = 64  # the name goes into folder names (with run ids, "-vs-" ...): far below 255 bytes
+MIN_YEAR = 2015  # the shipped registry's base year; a registry's own base year is checked where known
 MAX_YEAR = 2100
+MAX_EVENTS = 5_000  # in one file (1,500 legitimate events are fine); files are also at most errors.MAX_BYTES
+MAX_BASE_CHAIN = 20  # files in a base: chain
+MAX_SEED = 2**128 - 1  # 39 digits, as numpy's own fresh entropy; longer seeds would make folder names too long
 MAX_REPLICATES = 100_000
 REQUIRED = ("name", "title", "description", "start_year", "end_year", "replicates", "seed")
 DOCUMENT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -181,7 +187,9 @@ class Scenario:
             changes["parameters"] = dict(changes["parameters"])
         new = dataclasses.replace(self, **changes)
         new._check(registry or load_registry(self.registry_path), changed=changes)
-        return dataclasses.replace(new, parameters={k: float(v) for k, v in new.parameters.items()})
+        whole = {k: int(v) for k, v in changes.items()  # numpy integers (np.int64 seeds ...) as plain ints
+                 if k in ("start_year", "end_year", "replicates", "seed")}
+        return dataclasses.replace(new, parameters={k: float(v) for k, v in new.parameters.items()}, **whole)
 
     def _check(self, registry: Registry, changed: Mapping[str, Any]) -> None:
         """Check the ``changed`` fields and the horizon of the whole scenario."""
@@ -244,8 +252,11 @@ def _field_problem(key: str, value: Any, base_year: int) -> str | None:
             return f"must be text, got {show(value)}"
         if key == "name" and not NAME_PATTERN.fullmatch(value):
             return f"'{value}' is not allowed; allowed: lowercase letters, digits, '_' and '-' (e.g. eu_thaw)"
+        if key == "name" and len(value) > MAX_NAME_LENGTH:
+            return (f"'{value[:20]}...' ({len(value)} characters) is too long; allowed: at most {MAX_NAME_LENGTH} "
+                    "characters (it becomes part of folder names)")
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         return f"must be a whole number (integer), got {show(value)}"
     if key == "start_year" and not base_year <= value <= MAX_YEAR:
         return (f"{value} is not allowed; allowed: a year from {base_year} (the model's base year) "
@@ -257,6 +268,9 @@ def _field_problem(key: str, value: Any, base_year: int) -> str | None:
         return f"{value} is not allowed; allowed: an integer from 1 to {MAX_REPLICATES}{hint}"
     if key == "seed" and value < 0:
         return f"{value} is not allowed; allowed: an integer >= 0"
+    if key == "seed" and value > MAX_SEED:
+        return (f"{str(value)[:12]}... ({len(str(value))} digits) is not allowed; allowed: an integer from 0 to "
+                f"2**128 - 1 ({len(str(MAX_SEED))} digits; it becomes part of the run folder's name)")
     return None
 
 
@@ -401,6 +415,9 @@ def parse_set(text: str, registry: Registry | None = None) -> tuple[str, float]:
         value = float(raw)
     except ValueError:
         raise ScenarioError("--set", f"must be a number, got '{raw}'", key=pid) from None
+    # Plain ASCII decimal notation only: float() also takes "1_0" and full-width or other scripts' digits.
+    if math.isfinite(value) and not _PLAIN_NUMBER.fullmatch(raw):
+        raise ScenarioError("--set", f"must be a number, got '{raw}' (write it like 0.6, -2 or 1e3)", key=pid)
     problem = parameter_problem(pid, value, registry)
     if problem:
         raise ScenarioError("--set", problem, key=pid)
@@ -434,7 +451,10 @@ def scenario_from_dict(data: Mapping[str, Any], registry: Registry | None = None
                 problem = _event_problem(op, vid, value, registry)
                 if problem:
                     raise ScenarioError(label, problem, key=f"events[{i}].{op}.{vid}")
-    scenario._check(registry, changed={key: getattr(scenario, key) for key in REQUIRED})
+    try:
+        scenario._check(registry, changed={key: getattr(scenario, key) for key in REQUIRED})
+    except ScenarioError as err:  # name the file read (the manifest), not the scenario path it records
+        raise ScenarioError(label, err.what, key=err.key) from None
     return scenario
 
 
@@ -524,10 +544,17 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None,
 
 def _read_chain(path: Path, label: str, registry: Registry, stack: tuple[Path, ...]) -> list[_Layer]:
     """The layers of ``path`` and its bases, root base first; ``stack`` holds the files that include it."""
+    if len(stack) >= MAX_BASE_CHAIN:
+        raise ScenarioError(label, f"the base: chain is too long ({len(stack) + 1} files); allowed: at most "
+                                   f"{MAX_BASE_CHAIN} files, each naming the next as its base")
     doc = read_yaml(path, label=label)
     if not isinstance(doc.data, dict):
         raise ScenarioError(label, f"the top level must be a mapping of key: value, got {show(doc.data)}",
                             line=doc.line(()))
+    events = doc.data.get("events")
+    if isinstance(events, list) and len(events) > MAX_EVENTS:  # before the slower checks of every event
+        raise ScenarioError(label, f"{len(events):,} events; allowed: at most {MAX_EVENTS:,} in one file",
+                            line=doc.line(("events",)), key="events")
     try:
         spec = _ScenarioIn.model_validate(doc.data)
     except ValidationError as err:

@@ -17,13 +17,18 @@ from pathlib import Path
 from typing import Iterator
 
 from sim.inputs.errors import ScenarioError
+from sim.outputs import claims
 
 
 def check_writable(folder: str | Path) -> Path:
-    """Refuse, before any work, an output folder that exists or whose parent cannot be made."""
+    """Refuse, before any work, an output folder that exists, that another process is writing, or whose
+    parent cannot be made (see :mod:`sim.outputs.claims` for claiming the name as well)."""
     folder = Path(folder)
     if folder.exists():
         raise ScenarioError(str(folder), "output folder already exists; choose another --out or remove it")
+    if claims.claimed_elsewhere(folder):
+        raise ScenarioError(str(folder), "another sim command is writing this folder now; wait for it to finish "
+                                         "or choose another --out", key="--out")
     check_parent(folder)
     return folder
 
@@ -48,30 +53,50 @@ def staged_folder(folder: str | Path, *, key: str = "--out") -> Iterator[Path]:
     partial folder is checked by its owner). On any error the staging folder is removed.
     """
     folder = Path(folder)
-    staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+    staging = _Staging(claims.staging_path(folder))
+    staging.final = folder
     shutil.rmtree(staging, ignore_errors=True)
     try:
         try:
             staging.mkdir(parents=True)
         except OSError as err:
             raise ScenarioError(str(folder), f"cannot write here: {err.strerror}", key=key) from None
-        yield staging
-        os.rename(staging, folder)
+        try:
+            yield staging
+            claims.rename_no_replace(staging, folder)  # never onto another folder, even an empty one
+        except FileExistsError:
+            raise ScenarioError(str(folder), "output folder appeared meanwhile (written by another program); "
+                                             "nothing was overwritten; choose another --out", key=key) from None
+        except OSError as err:  # disk full, read-only, quota ...: one line, and nothing half-written
+            raise ScenarioError(str(folder), f"cannot write the folder: {err.strerror or err}; nothing was "
+                                             "written", key=key) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        claims.remove_tree(staging)  # a second Ctrl-C waits until it is gone
         raise
 
 
+class _Staging(type(Path())):
+    """A staging path that also knows the final name it will be moved to (``.final``)."""
+
+    final: Path
+
+
 @contextmanager
-def atomic_folder(folder: str | Path) -> Iterator[Path]:
-    """Yield a hidden staging sibling of ``folder``; rename it into place when the block ends.
+def atomic_folder(folder: str | Path, *, next_free: bool = False) -> Iterator[Path]:
+    """Yield a hidden staging sibling of ``folder``; move it into place when the block ends.
 
     On any error or interruption (Ctrl-C included) the staging folder is removed,
-    so ``folder`` appears complete or not at all. An existing ``folder`` is refused.
+    so ``folder`` appears complete or not at all. The name is claimed first
+    (:mod:`sim.outputs.claims`): an existing ``folder``, or one another process is
+    writing, is refused, or with ``next_free`` the next free ``folder-N`` is taken
+    (the yielded path's ``.final`` names it). The move never overwrites.
     """
-    folder = check_writable(folder)
-    with staged_folder(folder) as staging:
-        yield staging
+    final = claims.claim(folder, next_free=next_free)
+    try:
+        with staged_folder(final) as staging:
+            yield staging
+    finally:
+        claims.release(final)
 
 
 @contextmanager

@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
 
-from sim.inputs.errors import ScenarioError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.inputs.errors import ScenarioError, show
+from sim.inputs.runspec import UNCERTAINTY_MODES
+from sim.inputs.scenario import MAX_NAME_LENGTH, MAX_REPLICATES, MAX_SEED, MAX_YEAR, MIN_YEAR, NAME_PATTERN
 from sim.outputs.atomic import atomic_folder, check_writable  # noqa: F401  (re-exported: callers use them)
 from sim.inputs.timeline import Domain, value_in_year
 from sim.common.variables import OUTPUTS
@@ -206,16 +210,19 @@ class Result:
             "outputs": {name: {"unit": o.unit, "meaning": o.meaning} for name, o in OUTPUTS.items()},
         }
 
-    def save(self, folder: str | Path, plots: bool = True, csv: bool | None = None, svg: bool = False) -> Path:
-        """Write the run folder atomically: it appears complete, or not at all.
+    def save(self, folder: str | Path, plots: bool = True, csv: bool | None = None, svg: bool = False, *,
+             next_free: bool = False) -> Path:
+        """Write the run folder atomically: it appears complete, or not at all. Returns where it went.
 
         Figures are PNG, and SVG too when ``svg``.
         ``timeseries.parquet`` is always written; ``timeseries.csv`` too when ``csv`` is True, or by
-        default (None) for runs of up to ``CSV_MAX_WORLDS`` worlds."""
+        default (None) for runs of up to ``CSV_MAX_WORLDS`` worlds. An existing (or concurrently
+        written) ``folder`` is refused; with ``next_free`` (default names such as run ids) the next
+        free ``folder-N`` is taken instead."""
         self._csv, self._svg = csv, svg
-        with atomic_folder(folder) as staging:
+        with atomic_folder(folder, next_free=next_free) as staging:
             self._write(staging, plots)
-        return Path(folder)
+        return staging.final
 
     @property
     def _csv_written(self) -> bool:
@@ -243,42 +250,58 @@ class Result:
 
     @classmethod
     def load(cls, folder: str | Path) -> "Result":
-        """Read a run folder written by :meth:`save`."""
+        """Read a run folder written by :meth:`save`, distrusting every byte of it.
+
+        The manifest is checked against a schema (:class:`_ManifestIn`: types, the scenario name
+        pattern, years, counts) and every table for its columns and numeric, finite content. A
+        tampered or damaged folder is one :class:`ScenarioError` line naming the file and key.
+        """
         folder = Path(folder)
         manifest_path = folder / "manifest.json"
         if not manifest_path.is_file():
             raise ScenarioError(str(folder), "not a run folder (no manifest.json)")
         try:
+            if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
+                raise ScenarioError(str(manifest_path), f"too large for a run manifest (over "
+                                                        f"{MAX_MANIFEST_BYTES // 2**20} MiB)")
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ScenarioError(str(manifest_path), f"cannot read the manifest: {err}") from None
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+            raise ScenarioError(str(manifest_path), f"cannot read the manifest: {_one_line(err)}") from None
         if not isinstance(manifest, dict):
             raise ScenarioError(str(manifest_path), "not a run manifest (expected a JSON object)")
         version = manifest.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ScenarioError(str(folder), f"run folder schema version {version!r} is not supported "
+            raise ScenarioError(str(folder), f"run folder schema version {show(version)} is not supported "
                                              f"(this version reads {SCHEMA_VERSION}); rerun the scenario")
-        try:
-            summary_only = manifest.get("summary_only", False)
-            timeseries = None if summary_only else read_timeseries(folder)
-            summary = pd.read_csv(folder / "summary.csv") if summary_only else None
-            events = pd.read_csv(folder / "events.csv") if summary_only else None
-            trace_path = folder / "trace.csv"
-            trace = pd.read_csv(trace_path) if trace_path.is_file() else pd.DataFrame()
-            drawn_path, chance_path = folder / "parameters.parquet", folder / "summary_chance_only.csv"
-            world_parameters = pd.read_parquet(drawn_path) if drawn_path.is_file() else None
-            chance_summary = pd.read_csv(chance_path) if chance_path.is_file() else None
-        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-            raise ScenarioError(str(folder), f"cannot read the run tables: {err}") from None
         missing = [key for key in MANIFEST_KEYS if key not in manifest]
         if missing:
             raise ScenarioError(str(manifest_path), f"not a run manifest: missing {', '.join(missing)}")
-        return cls(scenario=manifest["scenario"], seed=manifest["seed"], replicates=manifest["replicates"],
+        checked = _check_manifest(manifest, manifest_path)
+        first, last = checked.years
+        summary_only = checked.summary_only
+        parquet = folder / "timeseries.parquet"
+        timeseries = None if summary_only else _read_table(
+            parquet if parquet.is_file() else folder / "timeseries.csv", ["replicate", "year", *OUTPUTS], numeric=["replicate", "year", *OUTPUTS],
+            years=(first, last), replicates=checked.replicates)
+        summary = _read_table(folder / "summary.csv", SUMMARY_COLUMNS, numeric=["year", "mean", *QUANTILES],
+                              years=(first, last), names=("output", set(OUTPUTS))) if summary_only else None
+        events = _read_table(folder / "events.csv", ["year", "event", "meaning", "probability"],
+                             numeric=["year", "probability"], years=(first, last),
+                             names=("event", set(EVENT_DEFINITIONS))) if summary_only else None
+        trace_path = folder / "trace.csv"
+        trace = _read_table(trace_path, TRACE_COLUMNS, numeric=["replicate", "year", "utility", "probability",
+                                                                "chosen"], years=(first, last),
+                            allow_empty=True) if trace_path.is_file() else pd.DataFrame()
+        drawn_path, chance_path = folder / "parameters.parquet", folder / "summary_chance_only.csv"
+        world_parameters = _read_parquet(drawn_path) if drawn_path.is_file() else None
+        chance_summary = _read_table(chance_path, SUMMARY_COLUMNS, numeric=["year", "mean", *QUANTILES],
+                                     years=(first, last), names=("output", set(OUTPUTS))) \
+            if chance_path.is_file() else None
+        return cls(scenario=manifest["scenario"], seed=checked.seed, replicates=checked.replicates,
                    timeseries=timeseries, trace=trace, parameters=manifest["parameters"],
-                   started=manifest["started"], finished=manifest["finished"], versions=manifest["versions"],
+                   started=checked.started, finished=checked.finished, versions=manifest["versions"],
                    sources=manifest.get("sources") or {},
-                   _summary=summary, _events=events,
-                   parameter_uncertainty=manifest.get("parameter_uncertainty", "chance"),
+                   _summary=summary, _events=events, parameter_uncertainty=checked.parameter_uncertainty,
                    world_parameters=world_parameters, chance_summary=chance_summary,
                    forecast=manifest.get("forecast"))
 
@@ -291,6 +314,170 @@ def read_timeseries(folder: str | Path) -> pd.DataFrame:
     if parquet.is_file():
         return pd.read_parquet(parquet)
     return pd.read_csv(folder / "timeseries.csv")
+# --------------------------------------------------------------------------- reading run folders back
+
+MAX_MANIFEST_BYTES = 16 * 2**20  # a real manifest is tens of kilobytes
+TRACE_COLUMNS = ["replicate", "year", "agent", "decision", "option", "utility", "probability", "chosen"]
+
+
+class _Lax(BaseModel):
+    # Strict types (no "1" for 1), finite numbers; keys added by later versions are ignored.
+    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False)
+
+
+class _CitationRead(_Lax):
+    doc: str
+    quote: str
+
+
+class _EventRead(_Lax):
+    year: int
+    set: dict[str, float] = {}
+    add: dict[str, float] = {}
+    note: str = ""
+    citations: list[_CitationRead] = []
+
+
+class _ScenarioRead(_Lax):
+    name: str = Field(pattern=f"^{NAME_PATTERN.pattern}$", max_length=MAX_NAME_LENGTH)
+    title: str
+    description: str
+    start_year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
+    end_year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
+    replicates: int = Field(ge=1, le=MAX_REPLICATES)
+    seed: int = Field(ge=0, le=MAX_SEED)
+    parameters: dict[str, float] = {}
+    events: list[_EventRead] = []
+    questions: list[str] = []
+    path: Optional[str] = None
+    bases: list[str] = []
+    registry: Optional[str] = None
+
+
+class _ParameterRead(_Lax):
+    value: float
+    unit: str = ""
+    source: str = ""
+    registry_value: Optional[float] = None
+    evidence: str = ""
+    events: list[dict[str, float]] = []
+
+
+class _ManifestIn(_Lax):
+    scenario: _ScenarioRead
+    seed: int = Field(ge=0, le=MAX_SEED)
+    replicates: int = Field(ge=1, le=MAX_REPLICATES)
+    years: list[int] = Field(min_length=2, max_length=2)
+    summary_only: bool = False
+    parameters: dict[str, _ParameterRead]
+    versions: dict[str, str]
+    started: str
+    finished: str
+    parameter_uncertainty: str = Field(default="chance", pattern=f"^({'|'.join(UNCERTAINTY_MODES)})$")
+    forecast: Optional[dict[str, Any]] = None
+    sources: Optional[dict[str, Any]] = None
+
+
+def _check_manifest(manifest: dict[str, Any], path: Path) -> _ManifestIn:
+    try:
+        checked = _ManifestIn.model_validate(manifest)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in first["loc"])
+        value = first.get("input")
+        what = _SCHEMA_WORDS.get(first["type"], first["msg"].lower())
+        shown = "" if first["type"] == "missing" else f", got {show(value)}"
+        raise ScenarioError(str(path), f"not a valid run manifest: {what}{shown}", key=key) from None
+    first, last = checked.years
+    s = checked.scenario
+    if not (s.start_year <= first <= last <= s.end_year) or first < MIN_YEAR or last > MAX_YEAR:
+        raise ScenarioError(str(path), f"not a valid run manifest: years {first}-{last} do not lie within the "
+                                       f"scenario's {s.start_year}-{s.end_year}", key="years")
+    if checked.replicates != s.replicates or checked.seed != s.seed:
+        raise ScenarioError(str(path), "not a valid run manifest: replicates and seed differ from the scenario's",
+                            key="replicates")
+    return checked
+
+
+_SCHEMA_WORDS = {
+    "missing": "required key is missing", "int_type": "must be a whole number", "float_type": "must be a number",
+    "string_type": "must be text", "bool_type": "must be true or false", "dict_type": "must be an object",
+    "model_type": "must be an object", "list_type": "must be a list", "finite_number": "must be a finite number",
+    "string_pattern_mismatch": "not allowed; allowed: lowercase letters, digits, '_' and '-' (a scenario name)",
+    "string_too_long": f"too long; at most {MAX_NAME_LENGTH} characters",
+    "greater_than_equal": "too small", "less_than_equal": "too large",
+    "too_short": "must be a list of two years", "too_long": "must be a list of two years",
+}
+
+
+def _read_table(path: Path, columns: list[str], *, numeric: list[str], years: tuple[int, int],
+                replicates: int | None = None, names: tuple[str, set[str]] | None = None,
+                allow_empty: bool = False) -> pd.DataFrame:
+    """A CSV (or Parquet) table of a run folder with these columns (others allowed), numeric where said,
+    in its years."""
+    try:
+        if path.suffix == ".parquet":
+            try:
+                table = pd.read_parquet(path)
+            except (FileNotFoundError, OSError):
+                raise
+            except Exception as err:  # pyarrow's own error types for damaged files
+                raise ValueError(_one_line(err)) from None
+        else:
+            table = pd.read_csv(path, low_memory=False)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "missing from the run folder") from None
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        if allow_empty and isinstance(err, pd.errors.EmptyDataError):
+            return pd.DataFrame()
+        raise ScenarioError(str(path), f"cannot read the table: {_one_line(err)}") from None
+    if allow_empty and table.empty and not len(table.columns):
+        return table
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ScenarioError(str(path), f"not a run table: missing column(s) {', '.join(missing[:5])}")
+    for column in numeric:
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ScenarioError(str(path), f"row {row + 2}: {show(table[column].iloc[row])} is not a finite number",
+                                key=column)
+        table[column] = values
+    if len(table):
+        year = table["year"]
+        if (year != year.round()).any() or year.min() < years[0] or year.max() > years[1]:
+            raise ScenarioError(str(path), f"years outside the run's {years[0]}-{years[1]}", key="year")
+    if names is not None:
+        column, allowed = names
+        unknown = sorted(set(table[column].astype(str)) - allowed)
+        if unknown:
+            raise ScenarioError(str(path), f"unknown {column} {show(unknown[0])}", key=column)
+    if replicates is not None:
+        expected = replicates * (years[1] - years[0] + 1)
+        replicate = table["replicate"]
+        if len(table) != expected or replicate.min() < 0 or replicate.max() >= replicates \
+                or table.duplicated(["replicate", "year"]).any():
+            raise ScenarioError(str(path), f"expected one row per replicate and year ({replicates} x "
+                                           f"{years[1] - years[0] + 1} = {expected} rows), got {len(table)}")
+    return table
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet table of a run folder whose every column is numeric and finite."""
+    try:
+        table = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises its own error types for damaged files
+        raise ScenarioError(str(path), f"cannot read the table: {_one_line(err)}") from None
+    for column in table.columns:
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if not np.isfinite(values).all():
+            raise ScenarioError(str(path), "holds a value that is not a finite number", key=str(column))
+    return table
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:300] or type(err).__name__
 
 
 def uncertainty_split(result: "Result", outputs, year: int | None = None) -> pd.DataFrame:

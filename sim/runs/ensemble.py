@@ -148,18 +148,78 @@ def check_memory(run: RunSpec | Scenario, summary_only: bool = False) -> None:
 
 
 def available_memory() -> int | None:
-    """Free memory in bytes (MemAvailable on Linux), or None where it cannot be known."""
+    """Free memory in bytes, or None where it cannot be known: the host's MemAvailable (Linux), or less
+    when this process lives in a control group with a memory limit (a container, a systemd slice, a
+    batch job), whose free room is what the kernel's OOM killer goes by."""
+    host = None
     try:
         with open("/proc/meminfo", encoding="ascii") as meminfo:
             for line in meminfo:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
+                    host = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError):
         pass
+    if host is None:
+        try:
+            host = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            host = None
+    group = cgroup_free_memory()
+    known = [x for x in (host, group) if x is not None]
+    return min(known) if known else None
+
+
+UNLIMITED = 2**60  # cgroup v1 writes "no limit" as a number near 2**63
+
+
+def cgroup_free_memory(proc_cgroup: str | Path = "/proc/self/cgroup", v2_root: str | Path = "/sys/fs/cgroup",
+                       v1_root: str | Path = "/sys/fs/cgroup/memory") -> int | None:
+    """Room left under the tightest memory limit of this process's control group and its ancestors:
+    limit less usage (less reclaimable inactive file cache), for cgroup v2 (``memory.max``,
+    ``memory.current``) and v1 (``memory.limit_in_bytes``, ``memory.usage_in_bytes``); None without a limit."""
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+        lines = Path(proc_cgroup).read_text(encoding="utf-8").splitlines()
+    except OSError:
         return None
+    free: list[int] = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":  # v2: "0::/path"
+            free += _cgroup_room(Path(v2_root), path, "memory.max", "memory.current", "inactive_file")
+        elif "memory" in controllers.split(","):
+            free += _cgroup_room(Path(v1_root), path, "memory.limit_in_bytes", "memory.usage_in_bytes",
+                                 "total_inactive_file")
+    return max(0, min(free)) if free else None
+
+
+def _cgroup_room(root: Path, path: str, limit_file: str, usage_file: str, inactive_key: str) -> list[int]:
+    """limit - (usage - inactive file cache) for the group at ``path`` and each ancestor that has a limit.
+    Inside a container the group's path may not exist under the mount: the mount root is the group then."""
+    rooms = []
+    relative = Path(path.strip().lstrip("/"))
+    folders = [root / relative, *[root / p for p in relative.parents]] if (root / relative).is_dir() else [root]
+    for folder in folders:
+        try:
+            limit_text = (folder / limit_file).read_text(encoding="ascii").strip()
+            usage = int((folder / usage_file).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue
+        if limit_text == "max" or not limit_text.isdigit() or int(limit_text) >= UNLIMITED:
+            continue
+        inactive = 0
+        try:
+            for stat in (folder / "memory.stat").read_text(encoding="ascii").splitlines():
+                key, _, value = stat.partition(" ")
+                if key == inactive_key:
+                    inactive = int(value)
+        except (OSError, ValueError):
+            pass
+        rooms.append(int(limit_text) - max(0, usage - inactive))
+    return rooms
 
 
 def parameter_sources(scenario: Scenario) -> dict[str, dict[str, Any]]:
@@ -249,8 +309,9 @@ class Comparison:
         """Write ``difference.csv``, ``notes.txt``, ``manifest.json`` and ``plots/`` atomically."""
         from sim.figures.runs import plot_compare  # a reader of result tables, imported only when drawing
 
-        folder = Path(folder) if folder else paths.compare_folder([r.name for r in self.results])
-        with atomic_folder(folder) as staging:
+        # A default name already taken (two compares in the same second) moves on to <name>-2; a named one is refused.
+        target = Path(folder) if folder else paths.compare_folder([r.name for r in self.results])
+        with atomic_folder(target, next_free=not folder) as staging:
             self.table.to_csv(staging / "difference.csv", index=False, float_format="%.6g")
             (staging / "notes.txt").write_text("".join(f"{n}\n" for n in self.notes), encoding="utf-8")
             manifest = {
@@ -263,7 +324,7 @@ class Comparison:
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             plot_compare(self.results, staging / "plots")
-        return folder
+        return staging.final
 
 
 def compare(inputs, years: list[int] | None = None, replicates: int | None = None, registry=None) -> Comparison:

@@ -84,7 +84,7 @@ class Design:
             sizes = " x ".join(str(len(self.settings["grid"][n])) for n in self.names)
             return f"grid over {d} parameter{'s' * (d != 1)} ({sizes} = {self.n_points:,} points)"
         if self.kind == "lhs":
-            return f"Latin hypercube of {self.n_points:,} points over {d} parameters"
+            return f"Latin hypercube of {self.n_points:,} points over {d} parameter{'s' * (d != 1)}"
         if self.kind == "sobol":
             order = "N(2D+2)" if self.settings["second_order"] else "N(D+2)"
             return (f"Sobol (Saltelli) design, N={self.settings['N']}, D={d}: {order} = {self.n_points:,} points"
@@ -154,6 +154,9 @@ def parse_vary(text: str, registry: Registry, source: str = "--vary") -> tuple[s
             raise ScenarioError(source, f"'{raw}': LOW must be below HIGH", key=pid)
         check_size(count, 1, source)
         values = [_tidy(v) for v in np.linspace(low, high, count)]
+        if len(set(values)) != count:  # ends so close that 12 significant digits cannot tell N values apart
+            raise ScenarioError(source, f"'{raw}': {format_number(low)} and {format_number(high)} are too close "
+                                        f"for {count} different values; widen the range or ask for fewer", key=pid)
     elif ":" in raw:
         raise ScenarioError(source, f"'{raw}' is not LOW:HIGH:N (three numbers, N a whole number of values); "
                                     f"{VARY_EXAMPLE}", key=pid)
@@ -300,7 +303,7 @@ def check_size(points: int, parameters: int, source: str) -> None:
     """Refuse up front a design too large to hold or to finish, before anything is sampled or written."""
     cells = points * max(parameters, 1)
     if points > MAX_POINTS or cells > MAX_DESIGN_CELLS:
-        raise ScenarioError(source, f"this design has {points:,} points over {parameters} parameter(s) "
+        raise ScenarioError(source, f"this design has {points:,} points over {parameters} parameter{'s' * (parameters != 1)} "
                                     f"({cells * 8 / 2**30:.1f} GiB for the design alone); the limit is "
                                     f"{MAX_POINTS:,} points and {MAX_DESIGN_CELLS:,} point-parameter cells: use "
                                     "fewer values or points, fewer parameters, or split the sweep")

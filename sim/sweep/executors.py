@@ -23,8 +23,12 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import os
+import re
 import shutil
 import signal
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -34,12 +38,16 @@ import numpy as np
 import pandas as pd
 
 from sim.inputs.errors import ScenarioError
+from sim.outputs import claims
 from sim.outputs.atomic import atomic_file, check_parent, staged_folder, write_text
 
 TARGET_TASK_WORK = 300_000  # replicate-years per task: about half a second on one core
 POINT_OVERHEAD_WORK = 6_000  # a point's fixed cost (model set-up), in replicate-years
 TASKS_PER_WORKER = 4  # at least this many tasks per worker, for balance
 MAX_TASKS_PER_WORKER = 100  # at most about this many: a finished task costs the main process a file write
+CONNECT_TIMEOUT = 10  # seconds for the Dask scheduler to answer a connection
+CONNECT_GRACE = 5  # and a few more for the handshake, after which sim gives up
+TCP_TIMEOUT = 30  # seconds of silence on an open Dask connection before it counts as lost
 DASK_INSTALL = "pip install 'balancing-act[cluster]' (or: pip install 'dask[distributed]')"
 
 
@@ -70,6 +78,26 @@ def chunk(indices: Sequence[int] | np.ndarray, size: int) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- executors
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, e.g. under taskset or a container's cpuset)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def usable_workers(workers: int, force: bool = False) -> tuple[int, str | None]:
+    """(worker processes to start, a note or None): 0 means one per available CPU; more processes than
+    CPUs only slow a sweep down (each is CPU-bound), so they are capped unless ``force``."""
+    cpus = available_cpus()
+    if workers == 0:
+        return cpus, None
+    if workers > cpus and not force:
+        return cpus, (f"--workers {workers} capped at the {cpus} CPU{'s' * (cpus != 1)} available (more would "
+                      "only slow the sweep down; --force-workers to start them anyway)")
+    return int(workers), None
+
+
 OnResult = Callable[[Any, Any], None]
 
 
@@ -96,16 +124,36 @@ def run_in_process(function: Callable[[Any], Any], tasks: Iterable[Any], on_resu
         on_result(task, function(task))
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which cancels what has not started."""
+ORPHAN_POLL_SECONDS = 0.5  # how often a worker checks that the process that started it is alive
+
+
+def _worker_init(parent: int) -> None:
+    """Workers leave Ctrl-C to the main process, which cancels what has not started; and they exit when
+    that process is gone (``kill -9`` included), instead of living on as orphans holding memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), name="sim-orphan-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(ORPHAN_POLL_SECONDS)
+        if not claims.pid_alive(parent) or _is_zombie(parent):
+            os._exit(3)  # no clean-up to do: results go back through the (dead) parent only
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def run_on_processes(function: Callable[[Any], Any], tasks: Sequence[Any], on_result: OnResult, workers: int,
                      on_salvage: OnResult | None = None) -> None:
     """Local worker processes (``concurrent.futures.ProcessPoolExecutor``), fed one chunk per task."""
     executor = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_process_context(),
-                                   initializer=_ignore_sigint)
+                                   initializer=_worker_init, initargs=(os.getpid(),))
     futures: dict[Future, Any] = {}
     handled: set[Future] = set()
     try:
@@ -174,12 +222,34 @@ def connect(scheduler: str):
     except (ValueError, TypeError) as err:  # before building a Client, whose clean-up would hang on a bad address
         raise ScenarioError("--scheduler", f"'{scheduler}' is not a scheduler address like tcp://HOST:PORT "
                                            f"({' '.join(str(err).split())})") from None
-    try:
-        return Client(scheduler, timeout="10s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as err:
+    import dask
+
+    # Every connection bounded: a peer that accepts and then says nothing must not hang the sweep.
+    dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s",
+                     "distributed.comm.timeouts.tcp": f"{TCP_TIMEOUT}s"})
+    box: dict[str, Any] = {}
+
+    def make_client() -> None:
+        try:
+            box["client"] = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s", set_as_default=False)
+        except BaseException as err:  # handed to the caller below
+            box["error"] = err
+
+    # The Client's own timeout does not cover a silent handshake; a thread with a deadline does.
+    thread = threading.Thread(target=make_client, name="sim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + CONNECT_GRACE)
+    hint = "(start one with `dask scheduler` and workers with `dask worker ADDRESS`)"
+    if thread.is_alive():
+        raise ScenarioError("--scheduler", f"no answer from the Dask scheduler at {scheduler} within "
+                                           f"{CONNECT_TIMEOUT + CONNECT_GRACE} s; is it a Dask scheduler? {hint}")
+    err = box.get("error")
+    if isinstance(err, (OSError, TimeoutError, ValueError)):
         raise ScenarioError("--scheduler", f"cannot connect to the Dask scheduler at {scheduler}: "
-                                           f"{' '.join(str(err).split()) or type(err).__name__} (start one with "
-                                           "`dask scheduler` and workers with `dask worker ADDRESS`)") from None
+                                           f"{' '.join(str(err).split()) or type(err).__name__} {hint}") from None
+    if err is not None:
+        raise err
+    return box["client"]
 
 
 def cluster_threads(client) -> int:
@@ -312,18 +382,38 @@ class PartialFolder:
         """Write one finished chunk atomically (a temporary file renamed into place)."""
         first, last = int(table["point"].iloc[0]), int(table["point"].iloc[-1])
         target = self.path / CHUNKS / f"points-{first:08d}-{last:08d}.parquet"
-        with atomic_file(target) as temporary:
-            table.to_parquet(temporary, index=False)
+        try:
+            with atomic_file(target) as temporary:
+                table.to_parquet(temporary, index=False)
+        except ScenarioError as err:  # disk full, read-only ...: the chunks already written stay
+            raise SweepFailed(f"cannot write a finished chunk to {self.path}: {err.what}") from None
         return target
 
-    def finished(self) -> pd.DataFrame | None:
-        """Every point finished so far (one row each, by point), or None when none is."""
+    def finished(self, check: Callable[[pd.DataFrame], str | None] | None = None) -> pd.DataFrame | None:
+        """Every point finished so far (one row each, by point), or None when none is.
+
+        A chunk file that cannot be read, or that ``check`` (the sweep's comparison with its design:
+        point ids, parameter values, columns, finite numbers) finds wrong, is removed: its points run
+        again. ``self.rejected`` lists what was wrong with each.
+        """
         tables = []
+        self.rejected: list[str] = []
         for file in sorted((self.path / CHUNKS).glob("points-*.parquet")):
             try:
-                tables.append(pd.read_parquet(file))
-            except Exception:  # an unreadable file: its points are simply run again
+                table = pd.read_parquet(file)
+                problem = check(table) if check is not None else None
+            except Exception as err:  # an unreadable file (pyarrow has its own error types)
+                problem = f"unreadable ({type(err).__name__})"
+            if problem is None:
+                match = re.fullmatch(r"points-(\d+)-(\d+)\.parquet", file.name)
+                if match is None or len(table) == 0 or (int(table["point"].iloc[0]), int(table["point"].iloc[-1])) \
+                        != (int(match[1]), int(match[2])):
+                    problem = "its points do not match its name"
+            if problem is not None:
+                self.rejected.append(f"{file.name}: {problem}")
+                claims.remove_tree(file)
                 continue
+            tables.append(table)
         if not tables:
             return None
         table = pd.concat(tables, ignore_index=True)

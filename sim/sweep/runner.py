@@ -47,7 +47,7 @@ from sim.sweep.executors import PartialFolder, SweepFailed, chunk, chunk_size, p
 from sim.sweep.outcomes import Outcome, parse_outcome, parse_outcomes, statistic_columns, statistics
 from sim.inputs.registry import load_registry
 from sim.inputs.runspec import RunSpec
-from sim.outputs import paths
+from sim.outputs import claims, paths
 from sim.outputs.atomic import atomic_folder
 from sim.outputs.results import SCHEMA_VERSION, dependency_versions, now
 from sim.inputs.scenario import MAX_REPLICATES, Scenario, load_scenario
@@ -184,6 +184,31 @@ def _point_table(design: Design, values: np.ndarray, points: np.ndarray, stats: 
     for k, name in enumerate(columns):
         table[name] = stats[:, k].astype(float)
     return pd.DataFrame(table)
+
+
+def _chunk_problem(table: pd.DataFrame, design: Design, values: np.ndarray, columns: Sequence[str]) -> str | None:
+    """What is wrong with a chunk read back from disk, compared with the sweep's design; None if nothing.
+
+    The columns must be those :func:`_point_table` writes, the points distinct ids of the design,
+    each parameter value the design's own for that point, and every statistic a finite number.
+    """
+    expected = ["point", *design.names, *columns]
+    if list(table.columns) != expected:
+        missing = [c for c in expected if c not in table.columns]
+        return f"columns differ ({'missing ' + ', '.join(missing[:3]) if missing else 'unexpected or reordered'})"
+    points = table["point"].to_numpy()
+    if not np.issubdtype(points.dtype, np.integer) or len(points) == 0:
+        return "point ids are not whole numbers"
+    if points.min() < 0 or points.max() >= design.n_points or len(np.unique(points)) != len(points):
+        return "point ids outside the design or repeated"
+    want = _point_table(design, values, points, np.zeros((len(points), len(columns))), columns)
+    for name in design.names:
+        if not np.array_equal(table[name].to_numpy(), want[name].to_numpy()):
+            return f"values of {name} differ from the design's"
+    stats = table[list(columns)].to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(stats).all():
+        return "a statistic is not a finite number"
+    return None
 
 
 # --------------------------------------------------------------------------- results
@@ -405,6 +430,7 @@ def run_sweep(
     chunk_points: int | None = None,
     plots: bool = True,
     resume_command: str | None = None,
+    force_workers: bool = False,
 ) -> SweepResult:
     """Run every point of ``design`` and analyse the outcomes; return a :class:`SweepResult`.
 
@@ -426,6 +452,7 @@ def run_sweep(
         chunk_points: points per task (default: :func:`sim.executors.chunk_size`).
         plots: draw the plots when saving.
         resume_command: the command to show in ``PARTIAL.txt`` for resuming.
+        force_workers: start ``workers`` processes even when there are fewer CPUs (capped otherwise, with a note).
 
     Raises:
         ScenarioError: bad input (nothing is written).
@@ -444,10 +471,10 @@ def run_sweep(
         raise ScenarioError("--replicates", f"must be a whole number from 1 to {MAX_REPLICATES}, got {replicates!r}")
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
         raise ScenarioError("--workers", f"must be a whole number >= 0 (0: one per CPU), got {workers!r}")
-    workers = (os.cpu_count() or 1) if workers == 0 else int(workers)
+    workers, capped = executors.usable_workers(int(workers), force_workers)
     outcomes = _outcomes(scenario, outcomes)
     values = _checked_values(design, registry)
-    notes = list(design.notes) + _override_notes(scenario, design)
+    notes = list(design.notes) + _override_notes(scenario, design) + ([capped] if capped and not scheduler else [])
     if resume and out is None:
         raise ScenarioError("--resume", "give the sweep folder (--out) to resume")
 
@@ -458,8 +485,15 @@ def run_sweep(
         threads = executors.cluster_threads(client) if client is not None else workers
         partial = None
         if out is not None:
-            partial = (PartialFolder.resume(out, spec, design_table) if resume else
-                       PartialFolder.create(out, spec, design_table, design.n_points, resume_command))
+            # One sweep per folder: refused in one line while another process writes it (sim.outputs.claims).
+            out = claims.claim(out, exists_ok=True)
+            try:
+                partial = (PartialFolder.resume(out, spec, design_table) if resume else
+                           PartialFolder.create(out, spec, design_table, design.n_points, resume_command))
+                return _run(scenario, design, outcomes, values, replicates, seed, workers, threads, scheduler,
+                            client, partial, progress, chunk_points, plots, notes, started, clock)
+            finally:
+                claims.release(out)
         return _run(scenario, design, outcomes, values, replicates, seed, workers, threads, scheduler, client,
                     partial, progress, chunk_points, plots, notes, started, clock)
     finally:
@@ -474,9 +508,11 @@ def _run(scenario, design, outcomes, values, replicates, seed, workers, threads,
     tables: list[pd.DataFrame] = []
     resumed = 0
     if partial is not None:
-        kept = partial.finished()
+        kept = partial.finished(check=lambda table: _chunk_problem(table, design, values, columns))
+        if partial.rejected:
+            notes.append(f"{len(partial.rejected)} kept chunk(s) did not match the design and were run again "
+                         f"({'; '.join(partial.rejected[:3])})")
         if kept is not None:
-            kept = kept[kept["point"] < total]
             tables.append(kept)
             resumed = len(kept)
     done_points = np.zeros(total, dtype=bool)

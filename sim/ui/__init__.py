@@ -58,9 +58,39 @@ class _Stop(Exception):
     """Raised by the SIGTERM handler once the server has shut down."""
 
 
+def is_local(host: str) -> bool:
+    """Whether every address ``host`` stands for is a loopback one (only this computer can connect)."""
+    import ipaddress
+
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        return False  # bind() then says it cannot be resolved
+    addresses = {info[4][0].split("%", 1)[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def check_host(host: str, allow_remote: bool, echo=print) -> None:
+    """Refuse an address other computers can reach unless ``allow_remote``; warn when it is allowed.
+
+    The app has no login: whoever reaches the port can run scenarios on this computer.
+    """
+    if is_local(host):
+        return
+    if not allow_remote:
+        raise ScenarioError("sim ui", f"'{host}' would make the app reachable from other computers, and it has no "
+                                      "login; add --allow-remote to do that on purpose, or leave --host out (this "
+                                      "computer only)", key="--host")
+    echo(f"warning: sim ui on {host} is reachable from the network without any login: anyone who can reach "
+         "this port can use the app and run simulations on this computer")
+
+
 def serve(scenario_file: Path | None = None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          registry_path: Path | None = None, echo=print) -> None:
-    """Run the web app until Ctrl-C or SIGTERM; print its address first and one line at the end."""
+          registry_path: Path | None = None, echo=print, allow_remote: bool = False) -> None:
+    """Run the web app until Ctrl-C or SIGTERM; print its address first and one line at the end.
+
+    A ``host`` other computers can reach is refused unless ``allow_remote`` (see :func:`check_host`)."""
+    check_host(host, allow_remote, echo)
     sock = bind(host, port)
     os.environ[SCENARIO_ENV] = str(Path(scenario_file).resolve()) if scenario_file else ""
     os.environ[REGISTRY_ENV] = str(Path(registry_path).resolve()) if registry_path else ""
