@@ -352,7 +352,8 @@ def test_stale_staging_of_dead_processes_is_removed_and_live_ones_kept(tmp_path)
 
 
 def test_a_second_interrupt_during_clean_up_gives_no_traceback(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(BASELINE), "--vary",
+    # As the `sim` console script starts it (sim.cli:main).
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from sim.cli import main; main(sys.argv[1:])", "sweep", str(BASELINE), "--vary",
                              "minsk.unrest_threshold=0.3:0.7:200", "--replicates", "200", "--no-plots",
                              "--out", str(tmp_path / "sw")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
