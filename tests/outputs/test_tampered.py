@@ -105,6 +105,7 @@ CORRUPTIONS = st.sampled_from(["cell", "drop_column", "truncate", "binary", "emp
        st.sampled_from(["abc", "", "1e999", "nan", "inf", "-", "0x10", "１"]))
 def test_a_corrupted_table_loads_sanely_or_is_one_line(run_folder, tmp_path, name, how, where, junk):
     folder = _copy(run_folder, tmp_path)
+    (folder / "timeseries.parquet").unlink(missing_ok=True)  # so the CSV is the table read (as in older folders)
     path = folder / name
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
@@ -154,7 +155,11 @@ def _tamper(folder: Path, how: str) -> None:
     elif how == "binary manifest":
         manifest_path.write_bytes(b"\xff\xfe\x00garbage")
         return
+    elif how == "garbage parquet":
+        (folder / "timeseries.parquet").write_bytes(b"PAR1 not really")
+        return
     elif how == "text in a number column":
+        (folder / "timeseries.parquet").unlink(missing_ok=True)
         table = folder / "timeseries.csv"
         lines = table.read_text(encoding="utf-8").splitlines()
         lines[3] = lines[3].replace(",", ",oops,", 1).replace(",oops,", ",", 0)
@@ -164,6 +169,7 @@ def _tamper(folder: Path, how: str) -> None:
         table.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return
     elif how == "missing column":
+        (folder / "timeseries.parquet").unlink(missing_ok=True)
         table = folder / "timeseries.csv"
         lines = table.read_text(encoding="utf-8").splitlines()
         table.write_text("\n".join(",".join(line.split(",")[:-1]) for line in lines) + "\n", encoding="utf-8")
@@ -172,7 +178,7 @@ def _tamper(folder: Path, how: str) -> None:
 
 
 TAMPERINGS = ["/tmp/x", "../../x", "seed text", "years reversed", "parameters list", "binary manifest",
-              "text in a number column", "missing column"]
+              "text in a number column", "missing column", "garbage parquet"]
 
 
 @pytest.mark.parametrize("how", TAMPERINGS)
