@@ -430,7 +430,7 @@ def _read_table(path: Path, columns: list[str], *, numeric: list[str], years: tu
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         if allow_empty and isinstance(err, pd.errors.EmptyDataError):
             return pd.DataFrame()
-        raise ScenarioError(str(path), f"cannot read the table: {_one_line(err)}") from None
+        raise ScenarioError(str(path), f"cannot read the run tables: {_one_line(err)}") from None
     if allow_empty and table.empty and not len(table.columns):
         return table
     missing = [c for c in columns if c not in table.columns]
@@ -468,7 +468,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises its own error types for damaged files
-        raise ScenarioError(str(path), f"cannot read the table: {_one_line(err)}") from None
+        raise ScenarioError(str(path), f"cannot read the run tables: {_one_line(err)}") from None
     for column in table.columns:
         values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if not np.isfinite(values).all():
