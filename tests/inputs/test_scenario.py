@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -328,10 +329,14 @@ def alias_tower(floors: int = 6) -> str:
 ])
 def test_hostile_yaml_fails_fast(registry, tmp_path, text, words):
     path = write(tmp_path / "bomb.yaml", text)
-    started = time.perf_counter()
-    with pytest.raises(ScenarioError, match=words):
-        load_scenario(path, registry=registry)
-    assert time.perf_counter() - started < 2
+    tracemalloc.start()
+    try:
+        with pytest.raises(ScenarioError, match=words):
+            load_scenario(path, registry=registry)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB: refused only after expanding"  # memory, not wall-clock
 
 
 def test_aliases_within_limits_are_fine(registry, tmp_path):
