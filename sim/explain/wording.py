@@ -9,33 +9,11 @@ from __future__ import annotations
 
 import math
 
+from sim.common.formats import number as num  # noqa: F401  (the explanations' numbers: the shared formatter)
+from sim.common.formats import percent  # noqa: F401
 from sim.explain.terms import AGENT_NAMES, DECISIONS, SANCTIONS_LEVELS, Decision
 
-MINUS = "\u2212"
 TINY = 0.005  # a term whose values differ by less than this across options is "not at work"
-
-
-def num(value: float, decimals: int = 2, sign: bool = False) -> str:
-    """A number with a true minus sign; ``sign`` adds ``+`` to positive values; -0.00 prints as 0.00."""
-    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
-    if text.lstrip("+-") == f"{0:.{decimals}f}":
-        return f"{0:.{decimals}f}"
-    return text.replace("-", MINUS)
-
-
-def percent(p: float) -> str:
-    """A probability for a reader: ``61%``, ``0.4%``, ``less than 0.1%``, ``more than 99.9%``."""
-    if p <= 0:
-        return "0%"
-    if p >= 1:
-        return "100%"
-    if p < 0.001:
-        return "less than 0.1%"
-    if p > 0.999:
-        return "more than 99.9%"
-    if p < 0.01 or p > 0.99:
-        return f"{p:.1%}"
-    return f"{p:.0%}"
 
 
 def state_text(key: str, value: float | None, seen: dict, parameter, agent: str) -> str:
