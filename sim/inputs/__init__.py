@@ -1,1 +1,1 @@
-"""Inputs: safe YAML reading, the cited parameter registry and its quotes, scenarios, declared outputs (no Mesa)."""
+"""Inputs: safe YAML reading, the cited parameter registry and its quotes, scenarios, the record, a run resolved once (no Mesa)."""

@@ -1,4 +1,6 @@
-"""The public Python API: load a scenario, run it, get tables back.
+"""Running a checked scenario: an ensemble in, a :class:`~sim.outputs.results.Result` out; rerun and compare.
+
+:mod:`sim.api` names these functions as the documented surface (``sim.run``, ``sim.rerun``, ``sim.compare``)::
 
     import sim
     scenario = sim.load_scenario("scenarios/sanctions_lifted.yaml", overrides={"minsk.unrest_threshold": 0.4})
