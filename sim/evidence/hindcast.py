@@ -38,10 +38,10 @@ from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from sim.inputs.errors import ScenarioError, did_you_mean, from_validation_error, read_yaml
-from sim.inputs.registry import Citation, find_quote, load_sources
+from sim.inputs.errors import ScenarioError, StrictModel, did_you_mean, from_validation_error, read_yaml
+from sim.inputs.registry import Citation, CitationIn, find_quote, load_sources
 from sim.inputs.resources import SCENARIOS_DIR, SEEDS_DIR
 from sim.outputs.results import EVENT_DEFINITIONS
 from sim.common.variables import OUTPUTS
@@ -97,13 +97,8 @@ class Observation:
         return self.role(base_year) == "outcome" and self.evidence != "projection"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
-
-
-class _CitationIn(_Strict):
-    doc: str
-    quote: str = Field(min_length=1)
+_Strict = StrictModel
+_CitationIn = CitationIn  # one citation schema for every file (sim.inputs.registry)
 
 
 class _ObservationIn(_Strict):

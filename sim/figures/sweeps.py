@@ -39,7 +39,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from sim.figures.runs import DPI, _figure, _save  # one figure lifecycle for every plot
+from sim.figures.runs import _figure, _save  # one figure lifecycle for every plot
 from sim.figures.runs import STYLE as BASE_STYLE
 from sim.common import palette
 from sim.common.variables import OUTPUTS

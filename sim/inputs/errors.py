@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 MAX_BYTES = 512 * 1024  # a YAML input file, refused before parsing: 4x a scenario of 1,500 events with notes
 MAX_NODES = 100_000  # YAML values in a document, counting every alias expansion (1,500 events are ~8,000)
@@ -41,6 +41,13 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.key}: {self.what}" if self.key else f"{where}: {self.what}"
+
+
+
+class StrictModel(BaseModel):
+    """The base of every file schema: exact types, no unknown keys, no NaN or infinity."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
 
 def _printable(text: str) -> str:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
-from sim.inputs.errors import ScenarioError, did_you_mean, from_validation_error, read_yaml
+from sim.inputs.errors import ScenarioError, StrictModel, did_you_mean, from_validation_error, read_yaml
 from sim.inputs.registry import Registry, load_registry
 from sim.inputs.resources import SEEDS_DIR
 
@@ -135,8 +135,7 @@ class Record:
 # --------------------------------------------------------------------------- schema
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+_Strict = StrictModel
 
 
 Sources = Union[str, list[str]]

@@ -22,7 +22,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.common.formats import yaml_number
-from sim.inputs.errors import YamlDoc, closest, did_you_mean, from_validation_error, read_yaml
+from sim.inputs.errors import StrictModel, YamlDoc, closest, did_you_mean, from_validation_error, read_yaml
 from sim.inputs.resources import SEEDS_DIR
 
 DEFAULT_REGISTRY = SEEDS_DIR / "parameters.yaml"
@@ -202,13 +202,17 @@ class Registry(Mapping[str, Parameter]):
 # --------------------------------------------------------------------------- file schema
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+_Strict = StrictModel  # the schemas below: exact types, no unknown keys, no NaN
 
 
-class _CitationIn(_Strict):
+class CitationIn(StrictModel):
+    """A citation as written in a file: a document and a verbatim quote (registry, scenarios, observations)."""
+
     doc: str
     quote: str = Field(min_length=1)
+
+
+_CitationIn = CitationIn
 
 
 class _ParameterIn(_Strict):

@@ -42,11 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from sim.inputs.errors import ScenarioError, YamlDoc, did_you_mean, from_validation_error, read_yaml, show
+from sim.inputs.errors import (ScenarioError, StrictModel, YamlDoc, did_you_mean, from_validation_error, read_yaml,
+                               show)
 from sim.inputs.resources import scenario_path
-from sim.inputs.registry import (Citation, Registry, find_quote, format_number, load_registry, load_sources,
+from sim.inputs.registry import (Citation, CitationIn, Registry, find_quote, format_number, load_registry, load_sources,
                                  quote_sentence)
 from sim.common.variables import STATE_VARIABLES
 
@@ -72,13 +73,8 @@ class ScenarioWarning(UserWarning):
 # --------------------------------------------------------------------------- file schema
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
-
-
-class _CitationIn(_Strict):
-    doc: str
-    quote: str = Field(min_length=1)
+_Strict = StrictModel
+_CitationIn = CitationIn  # one citation schema for every file (sim.inputs.registry)
 
 
 class _EventIn(_Strict):

@@ -26,7 +26,6 @@ their own modules, and plots in :mod:`sim.figures.sweeps`; their public names ar
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
