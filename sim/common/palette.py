@@ -1,8 +1,8 @@
 """The one colour palette, read by the figures, the report's style sheet and the web app.
 
 Colours are the Okabe-Ito palette (Okabe and Ito 2008, "Color Universal Design"): safe for the common
-colour-vision deficiencies. Meanings are fixed once: Russia and leaning East are vermillion, the EU
-and tilting West are blue, everywhere.
+colour-vision deficiencies. Meanings are fixed once: Russia and a step East are vermillion, the EU
+and a step West are blue, everywhere.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ BLACK, ORANGE, SKY, GREEN, YELLOW, BLUE, VERMILLION, PURPLE = (
     "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 GREY = "#C8C8C8"
 
-EAST = VERMILLION  # Russia, leaning East
-WEST = BLUE  # the EU, tilting West
+EAST = VERMILLION  # Russia, a step East
+WEST = BLUE  # the EU, a step West
 FAN = BLUE
 EVENT = "#333333"
 ELECTION = "#B0B0B0"

@@ -112,7 +112,7 @@ OUTPUTS: dict[str, Output] = {
         Output("regime_security", "index 0-1", "the regime's hold on power: legitimacy net of unrest, plus control", label="Regime security"),
         Output("crackdown", "0/1", "Minsk cracked down this year", "event", label="Crackdown"),
         Output("gdp_growth", "% per year", "Belarus real GDP growth", label="Belarus GDP growth"),
-        Output("minsk_foreign_move", "-1/0/+1", "Minsk's foreign move: -1 lean East, 0 balance, +1 tilt West", "level", label="Minsk's foreign move"),
+        Output("minsk_foreign_move", "-1/0/+1", "Minsk's foreign move: -1 a step East, 0 stays where it is, +1 a step West", "level", label="Minsk's foreign move"),
         Output("minsk_domestic_move", "-1/0/+1", "Minsk's domestic move: -1 loosen, 0 hold, +1 crack down", "level", label="Minsk's domestic move"),
         Output("moscow_subsidy_move", "-1/0/+1", "Moscow's subsidy move: -1 cut, 0 keep, +1 raise", "level", label="Moscow's subsidy move"),
         Output("moscow_pressure_move", "-1/0/+1", "Moscow's pressure move: -1 ease, 0 hold, +1 press", "level", label="Moscow's pressure move"),
@@ -145,7 +145,7 @@ SANCTIONS_LEVELS = {0: "none", 1: "targeted", 2: "broad"}
 
 # The options of each move output (-1, 0, +1), as the model's agents name them.
 MOVE_OPTIONS = {
-    "minsk_foreign_move": ("lean_east", "balance", "tilt_west"),
+    "minsk_foreign_move": ("step_east", "stay", "step_west"),
     "minsk_domestic_move": ("loosen", "hold", "crack_down"),
     "moscow_subsidy_move": ("cut", "keep", "raise"),
     "moscow_pressure_move": ("ease", "hold", "press"),

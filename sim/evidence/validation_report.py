@@ -322,7 +322,7 @@ def _hindcast_section(d: ReportData) -> list[str]:
       "which the event's indicator holds in the ensemble's 2015 row (the registry's starting picture, identical "
       "in every world, so 0 or 1), for every year of the observation's window. In 2015 Minsk's foreign move is "
       "+1 (the six releases), every other move is 0, EU sanctions are in force and there is no war; so this "
-      "forecast says: sanctions stay, Minsk keeps tilting West, Moscow never cuts, Brussels never eases.")
+      "forecast says: sanctions stay, Minsk keeps taking steps West, Moscow never cuts, Brussels never eases.")
     w("- *Skill* = 1 - Brier(model) / Brier(reference): 1 perfect, 0 no better than the reference, below 0 worse.")
     w("- *Percentile*: mid-rank, 100 x (worlds below + half the worlds equal) / worlds.")
     w("")

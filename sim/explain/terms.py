@@ -33,9 +33,9 @@ AGENT_NAMES = {"minsk": "Minsk", "moscow": "Moscow", "brussels": "Brussels"}
 class Option:
     """One option of a decision, in the forms a sentence needs."""
 
-    label: str    # "lean East"
-    gerund: str   # "leaning East"
-    past: str     # "leaned East"
+    label: str    # "step East"
+    gerund: str   # "stepping East"
+    past: str     # "stepped East"
     meaning: str  # what the move does in the model
     pull: str = ""  # heading for the reasons that favour it: "What pulled it East"
 
@@ -64,7 +64,7 @@ class Decision:
 
     @property
     def middle(self) -> str:
-        """The option that holds course (balance, hold, keep)."""
+        """The option that holds course (stay, hold, keep)."""
         return list(self.options)[1]
 
 
@@ -130,14 +130,15 @@ def _add(decision: Decision) -> None:
 
 _add(Decision(
     agent="minsk", name="foreign",
-    question="Which way does Minsk lean abroad this year?",
+    question="Does Minsk take a step East, stay where it is or take a step West this year?",
     options={
-        "lean_east": Option("lean East", "leaning East", "leaned East",
+        "step_east": Option("take a step East", "taking a step East", "took a step East",
                             "alignment moves one step (minsk.alignment_step) toward Russia; energy ties with Russia deepen", "What pulled it East"),
-        "balance": Option("hold the balance", "holding the balance", "held the balance",
-                          "alignment stays where it is", "What kept it at the balance"),
-        "tilt_west": Option("tilt West", "tilting West", "tilted West",
-                            "alignment moves toward the West, with gestures such as freeing political prisoners", "What pulled it West"),
+        "stay": Option("stay where it is", "staying where it is", "stayed where it was",
+                       "alignment stays where it is, whatever its level", "What kept it where it was"),
+        "step_west": Option("take a step West", "taking a step West", "took a step West",
+                            "alignment moves one step (minsk.alignment_step) toward the West, with gestures such as "
+                            "freeing political prisoners", "What pulled it West"),
     },
     terms={
         "subsidy_ties": Term(
@@ -183,14 +184,14 @@ _add(Decision(
             NEWSLETTER),
         "domestic_threat": Term(
             "fear of the street",
-            "When unrest is high, a Western gesture looks like weakness at home; it counts against tilting "
+            "When unrest is high, a Western gesture looks like weakness at home; it counts against a step "
             "West only.",
             "minsk.weight_domestic_threat", ("unrest",),
             "he will immediately put an end to all liberal experiments", CARNEGIE),
         "release_cost": Term(
             "the price of freeing prisoners",
-            "Tilting West means freeing political prisoners: a handful is cheap, emptying the prisons after "
-            "a crackdown frees the people who threatened the regime. It counts against tilting West only.",
+            "A step West means freeing political prisoners: a handful is cheap, emptying the prisons after "
+            "a crackdown frees the people who threatened the regime. It counts against a step West only.",
             "minsk.weight_release_cost", ("political_prisoners",),
             "political opponents are imprisoned precisely so as to be amnestied", CARNEGIE),
         "balance_preference": Term(
@@ -403,7 +404,7 @@ _add(Decision(
     terms={
         "minsk_moves": Term(
             "Minsk's last foreign move",
-            "A tilt West last year is met with more engagement, a lean East with less.",
+            "A step West last year is met with more engagement, a step East with less.",
             "brussels.weight_engagement_moves", ("minsk_foreign_move",),
             "The EU values Minsk’s mediatory role", RUSSIA_DIRECT),
         "releases": Term(

@@ -17,7 +17,7 @@ class OptionView:
     """One option of a decision in one world and year."""
 
     option: str
-    label: str          # "leaning East"
+    label: str          # "taking a step East"
     utility: float
     probability: float
     chosen: bool

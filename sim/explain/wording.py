@@ -180,7 +180,7 @@ def decision_lines(d: DecisionExplanation) -> list[str]:
 
 
 def group_title(group: str, spec: Decision) -> str:
-    """``"for lean_east"`` -> ``"What pulled it East"``; ``"against tilt_west"`` -> ``"What counted against tilting West"``."""
+    """``"for step_east"`` -> ``"What pulled it East"``; ``"against step_west"`` -> ``"What counted against taking a step West"``."""
     kind, option = group.split(" ", 1)
     if kind == "for":
         return spec.options[option].pull

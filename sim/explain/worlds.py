@@ -61,10 +61,10 @@ def _typical_by_choices(result, traced: list[int]) -> int:
 def turning_points(result, replicate: int) -> list[TurningPoint]:
     """The turning points of one traced world: ``(year, agent, decision)``, in order of year.
 
-    A decision is a turning point when its chosen option is not the middle one (balance,
+    A decision is a turning point when its chosen option is not the middle one (stay,
     hold, keep) and either it is a crackdown, a loosening or a change of sanctions, or it
     differs from the same decision's move the year before (a change of course: the first
-    lean East after a balance, a raise after cuts). Repeating last year's move is not a
+    step East after staying, a raise after cuts). Repeating last year's move is not a
     turning point.
     """
     replicate = check_replicate(result.name, replicate, traced_replicates(result))

@@ -50,7 +50,7 @@ from sim.inputs.registry import format_number, split_at_quote
 from sim.explain.terms import AGENT_NAMES, DECISION_TITLES, DECISIONS
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
 
-SHORT_MOVES = {"lean_east": "East", "tilt_west": "West", "loosen": "loosen", "crack_down": "crackdown",
+SHORT_MOVES = {"step_east": "East", "step_west": "West", "loosen": "loosen", "crack_down": "crackdown",
                "cut": "cut", "raise": "raise", "ease": "ease", "press": "press", "tighten": "tighten",
                "reduce": "reduce", "expand": "expand"}
 MAX_TURNING_POINTS = 8
@@ -249,7 +249,7 @@ def _after_text(result, year: int) -> str:
     items = []
     for y in (year, year + 1):
         rows = events[(events["year"] == y) & events["event"].isin(
-            ["crackdown", "sanctions_tightened", "sanctions_eased", "prisoner_release", "lean_east", "tilt_west",
+            ["crackdown", "sanctions_tightened", "sanctions_eased", "prisoner_release", "step_east", "step_west",
              "subsidy_raised", "subsidy_cut"])]
         rows = rows[rows["probability"] >= 0.1].sort_values("probability", ascending=False)
         if not rows.empty:
@@ -425,9 +425,9 @@ def _story_table(result, replicate: int, points) -> str:
             classes = []
             if (year, agent, decision) in key:
                 classes.append("key")
-            if option == "lean_east":
+            if option == "step_east":
                 classes.append("east")
-            if option == "tilt_west":
+            if option == "step_west":
                 classes.append("west")
             cells.append(f'<td class="{" ".join(classes)}">{e(SHORT_MOVES.get(option, option))}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")

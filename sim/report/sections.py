@@ -27,7 +27,7 @@ FIGURE_CAPTIONS = {
     "event_probabilities": "How likely each event is, year by year: the share of worlds in which it happens.",
 }
 EVENT_ROWS = ["crackdown", "sanctions_tightened", "sanctions_eased", "sanctions_any", "sanctions_broad",
-              "prisoner_release", "lean_east", "tilt_west", "subsidy_raised", "subsidy_cut"]
+              "prisoner_release", "step_east", "step_west", "subsidy_raised", "subsidy_cut"]
 
 
 # --------------------------------------------------------------------------- scenario, outcomes

@@ -128,19 +128,19 @@ def test_brier_score_arithmetic():
 def test_scores_against_naive_and_base_rate_by_hand():
     t = _table(4)
     at = lambda r, y: (t["replicate"] == r) & (t["year"] == y)  # noqa: E731
-    # 2015 (base year): sanctions in force everywhere, Minsk tilts West everywhere, nobody eases.
+    # 2015 (base year): sanctions in force everywhere, Minsk takes a step West everywhere, nobody eases.
     t.loc[t["year"] == 2015, "sanctions_level"] = 1
     t.loc[t["year"] == 2015, "minsk_foreign_move"] = 1
     # The EU eases in 2016 in 3 of 4 worlds; sanctions stay in force in 2017 in 1 of 4.
     for r in (0, 1, 2):
         t.loc[at(r, 2016), "brussels_sanctions_move"] = -1
     t.loc[at(3, 2016) | at(3, 2017), "sanctions_level"] = 1
-    # Minsk leans East at least once in 2016-2017 in 2 of 4 worlds.
+    # Minsk takes a step East at least once in 2016-2017 in 2 of 4 worlds.
     t.loc[at(0, 2016) | at(1, 2017), "minsk_foreign_move"] = -1
     observations = [
         _obs("eased", "sanctions_eased", 2016, 1),              # model 0.75, base 0
         _obs("in_force", "sanctions_any", 2017, 0),             # model 0.25, base 1; did NOT happen
-        _obs("east", "lean_east", 2017, 1, since=2016),         # model 0.5, base 0
+        _obs("east", "step_east", 2017, 1, since=2016),         # model 0.5, base 0
         _obs("initial", "sanctions_any", 2015, 1),              # base year: not scored
         _obs("war", "ukraine_war", 2017, 0),                    # input: not scored
         _obs("proj", "sanctions_eased", 2016, 1, evidence="projection"),  # projection: not scored

@@ -113,22 +113,22 @@ def test_state_shown_is_the_state_the_terms_were_computed_from(unrest):
                 row = rows[(rows["agent"] == agent) & (rows["decision"] == decision) & (rows["option"] == option)]
                 return float(row[f"term.{term}"].iloc[0])
 
-            assert value("minsk", "foreign", "tilt_west", "subsidy_ties") == pytest.approx(
+            assert value("minsk", "foreign", "step_west", "subsidy_ties") == pytest.approx(
                 -p["minsk.weight_subsidy"] * seen["subsidy_pct_gdp"] / 10, abs=1e-4)
-            assert value("minsk", "foreign", "tilt_west", "trade_dependence") == pytest.approx(
+            assert value("minsk", "foreign", "step_west", "trade_dependence") == pytest.approx(
                 -p["minsk.weight_trade_dependence"] * seen["russia_trade_share"], abs=1e-4)
-            assert value("minsk", "foreign", "tilt_west", "sovereignty") == pytest.approx(
+            assert value("minsk", "foreign", "step_west", "sovereignty") == pytest.approx(
                 p["minsk.weight_sovereignty"] * seen["integration_pressure"], abs=1e-4)
-            assert value("minsk", "foreign", "tilt_west", "sanctions_relief") == pytest.approx(
+            assert value("minsk", "foreign", "step_west", "sanctions_relief") == pytest.approx(
                 p["minsk.weight_sanctions_relief"] * seen["sanctions_level"], abs=1e-4)
-            assert value("minsk", "foreign", "tilt_west", "eu_offer") == pytest.approx(
+            assert value("minsk", "foreign", "step_west", "eu_offer") == pytest.approx(
                 p["minsk.weight_eu_engagement"] * seen["eu_engagement"], abs=1e-4)
             # Unrest is this year's, before any crackdown (the 2020 jolt included).
-            assert value("minsk", "foreign", "tilt_west", "domestic_threat") == pytest.approx(
+            assert value("minsk", "foreign", "step_west", "domestic_threat") == pytest.approx(
                 -p["minsk.weight_domestic_threat"] * seen["unrest"], abs=1e-4)
             assert value("minsk", "domestic", "crack_down", "survival") == pytest.approx(
                 p["minsk.weight_survival"] * (seen["unrest"] - p["minsk.unrest_threshold"]), abs=1e-4)
-            assert value("minsk", "foreign", "tilt_west", "release_cost") == pytest.approx(
+            assert value("minsk", "foreign", "step_west", "release_cost") == pytest.approx(
                 -p["minsk.weight_release_cost"] * math.tanh(seen["political_prisoners"]
                                                             / p["minsk.release_cost_scale"]), abs=1e-4)
             assert value("moscow", "subsidy", "raise", "loyalty") == pytest.approx(
@@ -155,7 +155,7 @@ def test_unrest_seen_in_a_crackdown_year_is_before_the_crackdown(unrest):
 def test_2021_explanation_reads_in_plain_words(unrest):
     text = explain(unrest, 2021, "minsk").text()
     assert text.startswith("Why did Minsk act as it did in 2021?")
-    assert re.search(r"Abroad: Minsk (leaned East|held the balance|tilted West)\.", text)
+    assert re.search(r"Abroad: Minsk (took a step East|stayed where it was|took a step West)\.", text)
     assert re.search(r"At home: Minsk (loosened its grip|held its course|cracked down)\.", text)
     assert re.search(r"It had an? [\d.]+% chance of doing so|Its chance of doing so was", text)
     assert "Across all 150 worlds in 2021" in text
@@ -165,8 +165,8 @@ def test_2021_explanation_reads_in_plain_words(unrest):
     assert "At the end of 2020:" in text and "In 2021 itself:" in text
     assert "EU sanctions" in text
     # Numbers with two decimals and a true minus sign; no internal term names.
-    assert re.search(r"[+\u2212]\d+\.\d\d for leaning East", text)
-    for name in ("subsidy_ties", "balance_preference", "term.", "lean_east", "crack_down"):
+    assert re.search(r"[+\u2212]\d+\.\d\d for taking a step East", text)
+    for name in ("subsidy_ties", "balance_preference", "term.", "step_east", "crack_down"):
         assert name not in text
 
 
@@ -295,7 +295,7 @@ def _domestic_threat_unrest(result, replicate, year):
     """The unrest Minsk's foreign decision was computed from, read back from its domestic_threat term."""
     trace = result.trace
     row = trace[(trace["replicate"] == replicate) & (trace["year"] == year) & (trace["decision"] == "foreign")
-                & (trace["option"] == "tilt_west")]
+                & (trace["option"] == "step_west")]
     return -float(row["term.domestic_threat"].iloc[0]) / result.parameter_value("minsk.weight_domestic_threat", year)
 
 
@@ -422,7 +422,7 @@ def test_a_scenario_jolt_at_the_start_of_the_year_is_part_of_what_the_agents_saw
     for replicate in (0, 5):
         seen = seen_state(result, replicate, 2016)
         assert seen["sanctions_level"] == 0
-        row = trace[(trace["replicate"] == replicate) & (trace["year"] == 2016) & (trace["option"] == "tilt_west")
+        row = trace[(trace["replicate"] == replicate) & (trace["year"] == 2016) & (trace["option"] == "step_west")
                     & (trace["decision"] == "foreign")]
         assert float(row["term.sanctions_relief"].iloc[0]) == pytest.approx(weight * seen["sanctions_level"])
     text = explain(result, 2016, "brussels", replicate=0, decision="sanctions").text()

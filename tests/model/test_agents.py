@@ -122,7 +122,7 @@ def unrest_run():
 
 def test_the_trace_records_what_each_decision_saw_before_anyone_acted(unrest_run):
     trace, ts = unrest_run.trace, unrest_run.timeseries.set_index(["replicate", "year"])
-    rows = trace[trace["option"] == "balance"].rename(columns=lambda c: c.replace(".", "_"))  # Minsk's foreign decision
+    rows = trace[trace["option"] == "stay"].rename(columns=lambda c: c.replace(".", "_"))  # Minsk's foreign decision
     checked = 0
     for r in rows.itertuples(index=False):
         year, replicate = int(r.year), int(r.replicate)

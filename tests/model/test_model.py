@@ -128,7 +128,7 @@ def test_decision_trace_explains_every_choice_of_the_traced_worlds():
     assert np.allclose(minsk_foreign[term_columns].sum(axis=1), minsk_foreign["utility"])
     # The chosen foreign option agrees with the recorded move.
     chosen = minsk_foreign[minsk_foreign.chosen == 1].set_index(["replicate", "year"])["option"]
-    moves = {"lean_east": -1, "balance": 0, "tilt_west": 1}
+    moves = {"step_east": -1, "stay": 0, "step_west": 1}
     for (replicate, year), option in chosen.items():
         assert model.history["minsk_foreign_move"][year - 2015][replicate] == moves[option]
 
