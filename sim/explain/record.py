@@ -45,6 +45,23 @@ def chosen_rows(result) -> pd.DataFrame:
     return trace[trace["chosen"] == 1][["replicate", "year", "agent", "decision", "option"]]
 
 
+def choice_odds(result, replicate: int) -> dict[tuple[int, str, str], tuple[float, float]]:
+    """Per ``(year, agent, decision)`` of one traced world: the probability of the option taken and of
+    the most likely option it could take, as the trace recorded them (``probability``, ``chosen``,
+    ``feasible``)."""
+    trace = result.trace
+    rows = trace[trace["replicate"] == replicate]
+    if "feasible" in rows.columns:
+        possible = rows[rows["feasible"] == 1]
+    else:
+        possible = rows
+    keys = ["year", "agent", "decision"]
+    likeliest = possible.groupby(keys)["probability"].max()
+    taken = rows[rows["chosen"] == 1].set_index(keys)["probability"]
+    return {(int(y), str(a), str(d)): (float(p), float(likeliest.get((y, a, d), p)))
+            for (y, a, d), p in taken.items()}
+
+
 def decision_rows(result, replicate: int, year: int, agent: str, decision: str) -> pd.DataFrame:
     """The trace rows of one decision in one world and year, indexed by option in the order of
     :data:`sim.explain.terms.DECISIONS` (an empty frame when the trace has none)."""

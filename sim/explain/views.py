@@ -11,6 +11,12 @@ from typing import Any, NamedTuple
 from sim.explain.terms import AGENT_NAMES, DECISIONS, Decision
 from sim.explain.wording import TINY, decision_lines, ranges, timing_note
 
+# A choice is a chance draw against the odds when the option taken had less than this probability.
+# Why one in four: an actor indifferent between its three options gives each one chance in three, so
+# below one in four its own reasons argued against the option (the other options together were at
+# least three times as likely): the draw decided, not the reasons, and the explanation says so.
+AGAINST_THE_ODDS = 0.25
+
 
 @dataclass
 class OptionView:
@@ -89,6 +95,11 @@ class DecisionExplanation:
     def most_likely(self) -> OptionView:
         return max((o for o in self.options if o.feasible), key=lambda o: o.probability)
 
+    @property
+    def against_the_odds(self) -> bool:
+        """The option taken was a chance draw against the odds (below :data:`AGAINST_THE_ODDS`)."""
+        return self.chosen_view.probability < AGAINST_THE_ODDS
+
     def decisive(self, limit: int = 3) -> tuple[list[TermView], list[TermView]]:
         """Terms that favoured the chosen option over the runner-up, and those against it, largest first."""
         active = [t for t in self.terms if abs(t.difference) >= TINY]
@@ -145,6 +156,19 @@ class Explanation:
 
 
 class TurningPoint(NamedTuple):
+    """A decision that changed a world's course, with the chance the trace gave the option taken."""
+
     year: int
     agent: str
     decision: str
+    probability: float = 1.0   # of the option taken (the trace's ``probability`` on its chosen row)
+    likeliest: float = 1.0     # of the most likely option the decision could take
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        return self.year, self.agent, self.decision
+
+    @property
+    def against_the_odds(self) -> bool:
+        """A chance draw against the odds rather than the likely choice (below :data:`AGAINST_THE_ODDS`)."""
+        return self.probability < AGAINST_THE_ODDS

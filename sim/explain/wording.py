@@ -133,9 +133,9 @@ def decision_lines(d: DecisionExplanation) -> list[str]:
         lines.append(f"  It had a {chance} chance of doing so; {and_list(rest)}.")
     else:
         lines.append(f"  Its chance of doing so was {chance}; {and_list(rest)}.")
-    if d.most_likely.option != d.chosen:
-        lines.append(f"  This was not its most likely move ({d.most_likely.label} was): the choice is a draw, "
-                     f"and this time it fell on a less likely option.")
+    odds = odds_sentence(d)
+    if odds:
+        lines.append("  " + odds)
     shares = [o for o in d.options if o.share_all_worlds is not None]
     if shares and d.replicates > 1:
         across = and_list([f"{spec.options[o.option].past} in {percent(o.share_all_worlds)}" for o in shares])
@@ -187,6 +187,25 @@ def group_title(group: str, spec: Decision) -> str:
     return f"What counted against {spec.options[option].gerund}"
 
 
+def against_the_odds(probability: float) -> str:
+    """The plain words for a chance draw against the odds: ``"The dice went against the odds here: 13% likely."``"""
+    return f"The dice went against the odds here: {percent(probability)} likely."
+
+
+def odds_sentence(d: DecisionExplanation) -> str:
+    """How the option taken stood against the odds: a chance draw against them (the dice, not the reasons,
+    decided), a close call that fell on the less likely option, or nothing when it was the likely choice."""
+    likely = d.most_likely
+    if d.against_the_odds:
+        return (f"{against_the_odds(d.chosen_view.probability)} This was chance, not a reasoned choice: "
+                f"{likely.label} was the likely move ({percent(likely.probability)}), and the reasons below "
+                f"argued against the one taken.")
+    if likely.option != d.chosen:
+        return (f"This was not its most likely move ({likely.label} was, at {percent(likely.probability)}): "
+                f"a close call, and the draw fell on the less likely option.")
+    return ""
+
+
 def decided_lines(d: DecisionExplanation) -> list[str]:
     """Which terms decided it: the largest differences between the chosen option and the runner-up."""
     chosen = d.chosen_view
@@ -201,6 +220,9 @@ def decided_lines(d: DecisionExplanation) -> list[str]:
                  else f"{ratio:.1f} times as")
         lines = [f"What decided it: {chosen.label} beat {runner.label}, the runner-up, by {num(gap)} points, "
                  f"which made it {times} likely."]
+    elif d.against_the_odds:
+        lines = [f"What decided it: the dice. The reasons put {chosen.label} {num(-gap)} points behind "
+                 f"{runner.label}, yet the draw fell on it."]
     else:
         lines = [f"What decided it: {chosen.label} scored {num(-gap)} points less than {runner.label}, "
                  f"yet the draw fell on it."]

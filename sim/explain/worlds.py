@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from sim.explain.record import check_replicate, chosen_rows, traced_replicates
+from sim.explain.record import check_replicate, choice_odds, chosen_rows, traced_replicates
 from sim.explain.terms import DECISIONS, MOVE_COLUMNS
 from sim.explain.views import TurningPoint
 from sim.inputs.errors import ScenarioError
@@ -65,7 +65,9 @@ def turning_points(result, replicate: int) -> list[TurningPoint]:
     hold, keep) and either it is a crackdown, a loosening or a change of sanctions, or it
     differs from the same decision's move the year before (a change of course: the first
     step East after staying, a raise after cuts). Repeating last year's move is not a
-    turning point.
+    turning point. Each carries the chance the trace gave the option taken and the likeliest
+    option, so that a chance draw against the odds (``TurningPoint.against_the_odds``) is told
+    apart from the likely choice.
     """
     replicate = check_replicate(result.name, replicate, traced_replicates(result))
     chosen = chosen_rows(result)
@@ -74,6 +76,7 @@ def turning_points(result, replicate: int) -> list[TurningPoint]:
              for r in chosen.itertuples(index=False) if (r.agent, r.decision) in DECISIONS}
     ts = result.timeseries
     world = ts[ts["replicate"] == replicate].set_index("year") if ts is not None else None
+    odds = choice_odds(result, replicate)
     points = []
     order = {key: i for i, key in enumerate(DECISIONS)}
     for row in sorted(chosen.itertuples(index=False), key=lambda r: (r.year, order[r.agent, r.decision])):
@@ -86,7 +89,8 @@ def turning_points(result, replicate: int) -> list[TurningPoint]:
         if before is None and world is not None:  # the year before the trace: the time series has the move
             before = world[MOVE_COLUMNS[row.agent, row.decision]].get(int(row.year) - 1)
         if always or before is None or int(before) != move:
-            points.append(TurningPoint(int(row.year), str(row.agent), str(row.decision)))
+            key = (int(row.year), str(row.agent), str(row.decision))
+            points.append(TurningPoint(*key, *odds[key]))
     return points
 
 
@@ -98,10 +102,12 @@ PRIORITY = {("minsk", "domestic"): 0, ("brussels", "sanctions"): 0, ("minsk", "f
 def key_turning_points(result, replicate: int, limit: int = 8) -> list[TurningPoint]:
     """At most ``limit`` of a world's turning points, those that tell the story, in order of year.
 
-    Crackdowns, sanctions changes and Minsk's foreign moves come first (up to ``limit - 2`` of
-    them), then Moscow's subsidy, then the rest; within each rank, moves that many worlds made the
-    same year (the ensemble's story rather than this world's luck) come before rare ones, and
-    earlier years before later.
+    The decisions that mattered come first: turning points whose option was the likely choice.
+    Among them, crackdowns, sanctions changes and Minsk's foreign moves come first (up to
+    ``limit - 2`` of them), then Moscow's subsidy, then the rest; within each rank, moves that many
+    worlds made the same year (the ensemble's story rather than this world's luck) come before rare
+    ones, and earlier years before later. Chance draws against the odds fill only the places left
+    (the report then says the dice decided them).
     """
     points = turning_points(result, replicate)
     shares = _move_shares(result)
@@ -115,11 +121,12 @@ def key_turning_points(result, replicate: int, limit: int = 8) -> list[TurningPo
         share = shares.get((p.year, p.agent, p.decision, move), 0.0)
         return PRIORITY.get((p.agent, p.decision), 3), -round(share, 6), p.year
 
-    ranked = sorted(points, key=rank)
+    ranked = sorted((p for p in points if not p.against_the_odds), key=rank)
     # Keep two places for Moscow and the EU's engagement when Minsk and the sanctions would fill them all.
     first = [p for p in ranked if rank(p)[0] == 0][:max(limit - 2, 0)]
     rest = [p for p in ranked if rank(p)[0] > 0] + [p for p in ranked if rank(p)[0] == 0 and p not in first]
-    picked = first + rest[:limit - len(first)]
+    rest += sorted((p for p in points if p.against_the_odds), key=rank)
+    picked = first + rest[:max(limit - len(first), 0)]
     return sorted(picked, key=lambda p: (p.year, order[p.agent, p.decision]))
 
 

@@ -42,9 +42,9 @@ from sim.report.sections import (RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, figures
 from sim.common import palette
 from sim.common.formats import decimals_for
 from sim.explain.decisions import explain
-from sim.explain.record import traced_replicates
-from sim.explain.views import DecisionExplanation
-from sim.explain.wording import decided_lines, num, percent, state_periods
+from sim.explain.record import choice_odds, traced_replicates
+from sim.explain.views import AGAINST_THE_ODDS, DecisionExplanation
+from sim.explain.wording import against_the_odds, decided_lines, num, odds_sentence, percent, state_periods
 from sim.explain.worlds import key_turning_points, typical_replicate
 from sim.inputs.registry import format_number, split_at_quote
 from sim.explain.terms import AGENT_NAMES, DECISION_TITLES, DECISIONS
@@ -384,9 +384,13 @@ def _typical_section(result, anchor: str, scratch: Path, level: int = 2) -> str:
     out.append(_story_table(result, replicate, points))
     if points:
         out.append(f"<h{level + 1}>Why it happened: the turning points</h{level + 1}>")
-        out.append("<p>A turning point is a year in which an actor leaves its usual course: a crackdown, a change "
-                   "of sanctions, or a move that breaks with the year before. Each card shows the options' chances, "
-                   "the reasons (points) behind them, and what the actor saw when it chose.</p>")
+        out.append("<p>A turning point is a decision that changed this world's course (a crackdown, a change "
+                   "of sanctions, or a move that breaks with the year before) and that its reasons made the likely "
+                   "choice. Every choice is a draw, though: where the option taken had less than "
+                   f"{e(percent(AGAINST_THE_ODDS))} chance, the dice went against the odds, and the card says so "
+                   "instead of presenting it as a reasoned choice (such draws are shown only where places are "
+                   "left). Each card shows the options' chances, the reasons (points) behind them, and what the "
+                   "actor saw when it chose.</p>")
         for point in points:
             explanation = explain(result, point.year, point.agent, replicate=replicate, decision=point.decision)
             out.append(_card(explanation.decisions[0]))
@@ -402,6 +406,7 @@ def _story_table(result, replicate: int, points) -> str:
     moves = {(int(r.year), r.agent, r.decision): r.option for r in chosen.itertuples(index=False)}
     years = sorted(set(world.index.astype(int)) if world is not None else {y for y, _, _ in moves})
     key = {(p.year, p.agent, p.decision) for p in points}
+    odds = choice_odds(result, replicate)
     state_head = ("<th>alignment</th><th>unrest</th><th>sanctions</th><th>subsidy</th>" if world is not None
                   else "")
     head = (f"<tr><th>year</th>{state_head}"
@@ -425,15 +430,20 @@ def _story_table(result, replicate: int, points) -> str:
             classes = []
             if (year, agent, decision) in key:
                 classes.append("key")
+            title = ""
+            if odds.get((year, agent, decision), (1.0, 1.0))[0] < AGAINST_THE_ODDS:
+                classes.append("dice")
+                title = f' title="{e(against_the_odds(odds[year, agent, decision][0]))}"'
             if option == "step_east":
                 classes.append("east")
             if option == "step_west":
                 classes.append("west")
-            cells.append(f'<td class="{" ".join(classes)}">{e(SHORT_MOVES.get(option, option))}</td>')
+            cells.append(f'<td class="{" ".join(classes)}"{title}>{e(SHORT_MOVES.get(option, option))}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     what = "the state at the end of each year, then each actor's move" if world is not None else "each actor's move"
     return (f'<p class="note">Year by year in world {replicate}: {what} that year (&middot; means it held its '
-            f'course; &ndash; no decision; highlighted: the turning points explained below).</p>'
+            f'course; &ndash; no decision; highlighted: the turning points explained below; in italics with a '
+            f'dotted underline: a chance draw against the odds, under {e(percent(AGAINST_THE_ODDS))} likely).</p>'
             f'<div style="overflow-x:auto"><table class="story"><thead>{head}</thead><tbody>'
             f'{"".join(rows)}</tbody></table></div>')
 
@@ -476,10 +486,8 @@ def _card(d: DecisionExplanation) -> str:
     else:
         faced = "".join(f"<li><strong>{e(period)}:</strong> {e('; '.join(s.sentence for s in views))}.</li>"
                         for period, views in state_periods(d))
-    not_likely = ""
-    if d.most_likely.option != d.chosen:
-        not_likely = (f'<p class="note">This was not the most likely move ({e(d.most_likely.label)} was): the '
-                      f'choice is a draw, and this time it fell on a less likely option.</p>')
+    odds = odds_sentence(d)
+    not_likely = f'<p class="{"dice" if d.against_the_odds else "note"}">{e(odds)}</p>' if odds else ""
     return f"""<div class="card">
 <h4>{d.year} &middot; {e(name)} {e(spec.options[d.chosen].past)}</h4>
 <div class="when">{e(d.title)}. {e(spec.question)}</div>

@@ -18,7 +18,9 @@ import sim
 from sim.inputs.errors import ScenarioError
 from sim.explain.decisions import explain
 from sim.explain.record import seen_state, traced_replicates
+from sim.explain.views import AGAINST_THE_ODDS
 from sim.explain.worlds import key_turning_points, turning_points, typical_replicate
+from sim.common.formats import percent
 from sim.inputs.registry import Citation, find_quote, load_registry
 from sim.outputs.results import Result
 from sim.explain.terms import AGENT_DECISIONS, DECISIONS, MOVE_COLUMNS, STATE
@@ -197,8 +199,9 @@ def test_turning_points_are_departures_from_the_usual_course(unrest):
     for replicate in (0, typical_replicate(unrest)):
         points = turning_points(unrest, replicate)
         assert points == sorted(points, key=lambda p: p.year)
+        keys = [p.key for p in points]
         world = unrest.timeseries[unrest.timeseries["replicate"] == replicate].set_index("year")
-        for year, agent, decision in points:
+        for year, agent, decision, *_ in points:
             move = int(world.loc[year, MOVE_COLUMNS[agent, decision]])
             assert move != 0
             if (agent, decision) not in (("minsk", "domestic"), ("brussels", "sanctions")):
@@ -206,11 +209,60 @@ def test_turning_points_are_departures_from_the_usual_course(unrest):
         # Every crackdown and every sanctions change is a turning point.
         for year in world.index[world.index > 2015]:
             if world.loc[year, "crackdown"] == 1:
-                assert (year, "minsk", "domestic") in points
+                assert (year, "minsk", "domestic") in keys
             if world.loc[year, "brussels_sanctions_move"] != 0:
-                assert (year, "brussels", "sanctions") in points
+                assert (year, "brussels", "sanctions") in keys
         key = key_turning_points(unrest, replicate, limit=5)
         assert len(key) <= 5 and set(key) <= set(points)
+
+
+def _taken(trace):
+    """The chosen row of every traced decision, with the probability of its likeliest possible option."""
+    possible = trace[trace["feasible"] == 1]
+    keys = ["replicate", "year", "agent", "decision"]
+    likeliest = possible.groupby(keys)["probability"].max().rename("likeliest")
+    return trace[trace["chosen"] == 1].join(likeliest, on=keys)
+
+
+def test_turning_points_carry_the_odds_the_trace_gave_them(unrest):
+    taken = _taken(unrest.trace).set_index(["replicate", "year", "agent", "decision"])
+    dice_seen = 0
+    for replicate in traced_replicates(unrest):
+        points = turning_points(unrest, replicate)
+        for point in points:
+            row = taken.loc[(replicate, *point.key)]
+            assert point.probability == pytest.approx(row["probability"])
+            assert point.likeliest == pytest.approx(row["likeliest"])
+            assert point.against_the_odds == (row["probability"] < AGAINST_THE_ODDS)
+            dice_seen += point.against_the_odds
+        # The decisions that mattered come first: a draw against the odds is a key moment only when
+        # every likely turning point of the world already is one.
+        for limit in (3, 8):
+            key = key_turning_points(unrest, replicate, limit=limit)
+            likely = [p for p in points if not p.against_the_odds]
+            if any(p.against_the_odds for p in key):
+                assert set(likely) <= set(key)
+            else:
+                assert len(key) == min(limit, len(likely))
+    assert dice_seen  # 25 traced worlds over nine years: some changes of course are draws against the odds
+
+
+def test_a_draw_against_the_odds_is_said_to_be_the_dice_and_a_likely_choice_is_not(unrest):
+    taken = _taken(unrest.trace)
+    unlikely = taken[taken["probability"] < AGAINST_THE_ODDS].iloc[0]
+    d = explain(unrest, int(unlikely["year"]), unlikely["agent"], replicate=int(unlikely["replicate"]),
+                decision=unlikely["decision"]).decisions[0]
+    assert d.chosen == unlikely["option"] and d.against_the_odds
+    text = d.text()
+    assert f"The dice went against the odds here: {percent(unlikely['probability'])} likely." in text
+    assert "This was chance, not a reasoned choice" in text and "What decided it: the dice." in text
+
+    likely = taken[(taken["probability"] >= taken["likeliest"]) & (taken["probability"] < 0.9)].iloc[0]
+    d = explain(unrest, int(likely["year"]), likely["agent"], replicate=int(likely["replicate"]),
+                decision=likely["decision"]).decisions[0]
+    assert d.chosen == likely["option"] and not d.against_the_odds
+    text = d.text()
+    assert "dice" not in text and "chance, not a reasoned choice" not in text and "close call" not in text
 
 
 # --------------------------------------------------------------------------- errors

@@ -19,6 +19,9 @@ import matplotlib.image
 import pytest
 
 import sim
+from sim.common.formats import percent
+from sim.explain.terms import DECISIONS
+from sim.explain.views import AGAINST_THE_ODDS
 from sim.explain.worlds import key_turning_points, typical_replicate
 from sim.inputs.registry import load_sources
 from sim.common.formats import decimals_for, number
@@ -148,9 +151,30 @@ def test_report_explains_the_turning_points_of_the_typical_world(single, unrest)
     assert points
     assert single.count('<div class="card">') == len(points)
     assert single.count("What decided it") == len(points)
-    for year, agent, _ in points:
+    for year, agent, *_ in points:
         assert f"<h4>{year} &middot; {agent.capitalize()}" in single
     assert "sim explain RUN_FOLDER --year Y" in single
+
+
+def test_report_says_where_the_dice_went_against_the_odds(single, unrest):
+    replicate = typical_replicate(unrest)
+    points = key_turning_points(unrest, replicate)
+    cards = single.split('<div class="card">')[1:]
+    assert len(cards) == len(points)
+    for point, card in zip(points, cards):  # both in order of year and decision
+        assert f"<h4>{point.year} &middot; {point.agent.capitalize()}" in card
+        dice = f"The dice went against the odds here: {percent(point.probability)} likely."
+        assert (dice in card) == point.against_the_odds
+    # The story table marks every move of the world that was a draw against the odds, and only those.
+    trace = unrest.trace
+    taken = trace[(trace["replicate"] == replicate) & (trace["chosen"] == 1)
+                  & (trace["probability"] < AGAINST_THE_ODDS)]
+    table = single.split('<table class="story">')[1].split("</table>")[0]
+    marked = re.findall(r'<td class="[^"]*\bdice\b[^"]*" title="The dice went against the odds here: ([^"]+) likely.">',
+                        table)
+    middles = {(a, d): spec.middle for (a, d), spec in DECISIONS.items()}
+    expected = [r for r in taken.itertuples() if r.option != middles[r.agent, r.decision]]
+    assert len(marked) == len(expected)
 
 
 def test_unchanged_parameters_are_said_to_be_unchanged(single):
