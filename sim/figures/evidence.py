@@ -2,7 +2,8 @@
 
 :func:`plot_reliability` reads the tables of :func:`sim.evidence.skill.reliability` (``low``, ``high``,
 ``questions``, ``forecast``, ``observed`` per probability bin). :func:`overlay_record` draws the public record
-(``seeds/record.yaml``) on a run's or a comparison's chart with :mod:`sim.figures.record`. Never imports the model.
+(``seeds/record.yaml``) on a run's or a comparison's chart with :mod:`sim.figures.record`; :func:`record_tables` gives
+the same observed points as tables (the report's "observed" lines). Never imports the model.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from matplotlib.figure import Figure
 
 from sim.common import palette
 from sim.common.palette import BLUE, GREEN, PURPLE, VERMILLION
-from sim.figures.record import OBSERVED_LABEL, draw_observed, observed
+from sim.figures.record import OBSERVED_LABEL, draw_observed, observed, observed_tables
 
 
 def plot_reliability(tables: Mapping[str, pd.DataFrame], path: str | Path, title: str) -> Path:
@@ -58,6 +59,13 @@ def _shipped_record():
     from sim.inputs.record import load_record
 
     return load_record()
+
+
+def record_tables(outputs) -> dict[str, pd.DataFrame]:
+    """The shipped record's observed values of each of ``outputs`` that it measures: ``year``, ``value``,
+    ``low``, ``high``, ``uncertain`` (:func:`sim.figures.record.observed`); the outputs it does not measure are
+    left out."""
+    return observed_tables(_shipped_record(), outputs)
 
 
 def overlay_record(ax, output: str, span: tuple[int, int]) -> Line2D | None:

@@ -289,6 +289,7 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
     axes = fig.subplots(2, 3, sharex=True)
     present = set(summary["output"])
     span = None
+    observed = None  # the record's legend entry, once any panel shows it
     for ax, output in zip(axes.flat, OVERVIEW_OUTPUTS):
         if output not in present:
             ax.set_visible(False)
@@ -304,6 +305,7 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
                          edgecolor="white", linewidth=0.4)
         else:
             _fan(ax, table, FAN_COLOUR)
+            observed = overlay_record(ax, output, span) or observed
         for year, note in events:
             _mark_event(ax, year, None, EVENT_COLOUR, span)
         _year_limits(ax, *span)
@@ -326,6 +328,7 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
     if "sanctions_level" in present and not level_shares(result.events).empty:
         handles += [Patch(facecolor=palette.SANCTIONS_COLOURS[level], label=f"sanctions {name}")
                     for level, name in SANCTIONS_LEVELS.items()]
+    handles += [observed] if observed is not None else []
     handles += _context_handles(elections, span is not None and _any_in(events, span))
     # The scenario title heads the legend at the top (a suptitle and an outside legend would collide).
     legend = fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False,

@@ -37,8 +37,9 @@ from sim.outputs.compare import notes as compare_notes
 from sim.inputs.errors import ScenarioError
 from sim.outputs.atomic import write_text
 from sim.report.html import e, figure_tag, heading_tag, output_label, run_title
-from sim.report.sections import (RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, figures_section, outcomes_section,
-                                 run_figures, scenario_section)
+from sim.report.sections import (OBSERVED_NOTE, RUN_FIGURES, RUN_FIGURES_IN_COMPARISON, figures_section,
+                                 observed_text, outcomes_section, run_figures, scenario_section)
+from sim.figures.evidence import record_tables
 from sim.common import palette
 from sim.common.formats import decimals_for
 from sim.explain.decisions import explain
@@ -531,7 +532,11 @@ def _comparison_section(results, names, anchor: str, scratch: Path) -> str:
         out.append(f'<p class="note">Note: {e(note)}.</p>')
     if years:
         table = difference_table(results, years=years)
+        record = record_tables(list(dict.fromkeys(table["output"])))
+        shown = any(observed_text(record, o, int(y), 2) is not None
+                    for o, y in zip(table["output"], table["year"]))
         head = "".join(f'<th class="num">{e(n)}</th>' for n in names)
+        head += '<th class="num">observed</th>' if shown else ""
         head += "".join(f'<th class="num">{e(n)} &minus; {e(names[0])}</th>' for n in names[1:])
         rows = []
         for output, group in table.groupby("output", sort=False):
@@ -546,13 +551,18 @@ def _comparison_section(results, names, anchor: str, scratch: Path) -> str:
                     f'<td class="num">{e(num(row[f"{n}:p50"], decimals))}<span class="band">'
                     f'{e(num(row[f"{n}:p05"], decimals))} to {e(num(row[f"{n}:p95"], decimals))}</span></td>'
                     if np.isfinite(row[f"{n}:p50"]) else '<td class="num">&ndash;</td>' for n in names)
+                if shown:
+                    seen = observed_text(record, output, int(row["year"]), decimals)
+                    cells += (f'<td class="num"><span class="observed">{e(seen)}</span></td>' if seen is not None
+                              else '<td class="num">&ndash;</td>')
                 diffs = "".join(
                     f'<td class="num">{e(num(row[f"diff:{n}-{names[0]}"], decimals, sign=True))}</td>'
                     if np.isfinite(row[f"diff:{n}-{names[0]}"]) else '<td class="num">&ndash;</td>'
                     for n in names[1:])
                 rows.append(f"<tr><td>{label}</td><td>{int(row['year'])}</td>{cells}{diffs}</tr>")
         out.append("<p>Each cell: the median world and, below it, the range holding 90% of the worlds. The last "
-                   f"columns give each scenario's median minus that of {e(names[0])}.</p>")
+                   f"columns give each scenario's median minus that of {e(names[0])}."
+                   + (f" The column <em>observed</em> gives {OBSERVED_NOTE}." if shown else "") + "</p>")
         out.append(f'<div style="overflow-x:auto"><table><thead><tr><th>outcome</th><th>year</th>{head}</tr>'
                    f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
     written = plot_compare(results, scratch, COMPARE_OUTPUTS)

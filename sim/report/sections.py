@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sim.common.formats import decimals_for, number, percent
 from sim.common.variables import HEADLINE, OUTPUTS
+from sim.figures.evidence import record_tables
 from sim.inputs.runspec import UNCERTAINTY_LABELS
 from sim.outputs.results import uncertainty_split
 from sim.report.html import e, figure_tag, heading_tag, output_label, run_title
@@ -22,12 +23,39 @@ RUN_FIGURES_IN_COMPARISON = ["overview", "trade_shares", "event_probabilities"]
 FIGURE_CAPTIONS = {
     "overview": "Six key outcomes at a glance. The line is the median world; the dark band holds half of "
                 "all worlds and the light band 90% of them. Grey columns are election years; dashed lines "
-                "mark the scenario's events.",
+                "mark the scenario's events; black diamonds are observed, the public record.",
     "trade_shares": "Who Belarus trades with: the mean share of each partner across all worlds.",
     "event_probabilities": "How likely each event is, year by year: the share of worlds in which it happens.",
 }
+OBSERVED_NOTE = ("<strong>observed</strong>: the public record's figure that year (<code>seeds/record.yaml</code>), "
+                 "with the range of its error where the record flags it uncertain; it is history, not a model "
+                 "result")
 EVENT_ROWS = ["crackdown", "sanctions_tightened", "sanctions_eased", "sanctions_any", "sanctions_broad",
               "prisoner_release", "step_east", "step_west", "subsidy_raised", "subsidy_cut"]
+
+
+# --------------------------------------------------------------------------- the record beside the model
+
+
+def observed_text(tables, output: str, year: int, decimals: int) -> str | None:
+    """The record's figure of ``output`` in ``year`` as text (with its error range where uncertain), or None."""
+    table = tables.get(output)
+    if table is None:
+        return None
+    rows = table[table["year"] == year]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    text = number(row["value"], decimals)
+    if bool(row["uncertain"]) and row["high"] > row["low"]:
+        text += f" ({number(row['low'], decimals)} to {number(row['high'], decimals)})"
+    return text
+
+
+def observed_span(tables, output: str, year: int, decimals: int) -> str:
+    """An ``observed ...`` line for a table cell, marked as the record's; empty when the record has no figure."""
+    text = observed_text(tables, output, year, decimals)
+    return f'<span class="observed">observed {e(text)}</span>' if text is not None else ""
 
 
 # --------------------------------------------------------------------------- scenario, outcomes
@@ -85,6 +113,7 @@ def outcomes_section(result, anchor: str, level: int = 2) -> str:
     base_year = int(result.parameters.get("model.base_year", {}).get("value", first))
     head = "".join(f'<th class="num">{y}{" (start)" if y == first else ""}</th>' for y in years)
     rows = []
+    record = record_tables([o for o in HEADLINE if o in OUTPUTS])
     for output in HEADLINE:
         if output not in OUTPUTS or (output, years[0]) not in summary.index:
             continue
@@ -98,7 +127,8 @@ def outcomes_section(result, anchor: str, level: int = 2) -> str:
                 continue
             row = summary.loc[(output, y)]
             cells.append(f'<td class="num">{e(number(row.p50, decimals))}'
-                         f'<span class="band">{e(number(row.p05, decimals))} to {e(number(row.p95, decimals))}</span></td>')
+                         f'<span class="band">{e(number(row.p05, decimals))} to {e(number(row.p95, decimals))}</span>'
+                         f'{observed_span(record, output, y, decimals)}</td>')
         rows.append(f'<tr><td><span class="termname">{e(output_label(output))}</span>'
                     f'<span class="unit"> {e(meta.unit)}</span></td>{"".join(cells)}</tr>')
     events = result.events
@@ -116,7 +146,9 @@ def outcomes_section(result, anchor: str, level: int = 2) -> str:
         event_rows.append(f"<tr><td>{e(meaning)}</td>{cells}</tr>")
     return f"""<section>{heading_tag(level, anchor, "Headline outcomes")}
 <p>Each cell: the <strong>median</strong> world, and below it the range that holds 90% of the worlds.
-The years shown are the first and last, the middle year, and the years of the scenario's events and the year after.</p>
+The years shown are the first and last, the middle year, and the years of the scenario's events and the year after.
+{"Where the record measures an outcome, the cell also gives " + OBSERVED_NOTE + "." if any(
+    observed_text(record, o, y, 2) is not None for o in record for y in years) else ""}</p>
 <table><thead><tr><th>outcome</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
 <p>How often things happen: the share of worlds in which each event occurs that year. In the base year
 (2015) the moves are the initial picture from the sources, not the model's choices, and are left out (&ndash;).</p>
@@ -181,7 +213,9 @@ def figures_section(result, figures: dict[str, Path], anchor: str, level: int = 
     fans = [stem for stem in figures if stem.startswith("fan_")]
     if fans:
         out.append('<p class="note">Fan charts: the line is the median world, the dark band half of all worlds, '
-                   'the light band 90% of them.</p><div class="grid">')
+                   'the light band 90% of them. Black diamonds, where there are any, are <strong>observed</strong>: '
+                   'the public record (<code>seeds/record.yaml</code>), with a bar for the error of a figure the '
+                   'record flags uncertain.</p><div class="grid">')
         for stem in fans:
             alt, caption = figure_text(stem)
             out.append(figure_tag(figures[stem], alt, caption))

@@ -300,3 +300,76 @@ def test_sim_run_report_flag_writes_the_report(run_cli, tmp_path):
     text = (folder / "report.html").read_text(encoding="utf-8")
     _assert_self_contained(text)
     assert "Unrest shock" in text and "Why it happened" in text
+
+
+# --------------------------------------------------------------------------- the record beside the model
+
+OBSERVED = re.compile(r'<span class="observed">(?:observed )?([^<]+)</span>')
+
+
+def _record_values(outputs) -> dict[tuple[str, int], float]:
+    """The shipped record's figures of ``outputs`` by (output, year), read straight from seeds/record.yaml."""
+    from sim.inputs.record import load_record
+
+    found = {}
+    for series in load_record().annual.values():
+        if series.observation is not None and series.observation.output in outputs:
+            found.update({(series.observation.output, year): float(v) for year, v in series.values.items()})
+    return found
+
+
+def _section(text: str, anchor: str) -> str:
+    start = text.index(f'id="{anchor}"')
+    return text[start:text.index("</section>", start)]
+
+
+def test_headline_table_gives_the_record_beside_the_model_marked_observed(single, unrest):
+    from sim.common.variables import HEADLINE
+
+    section = _section(single, "outcomes")
+    shown = OBSERVED.findall(section)
+    record = _record_values(set(HEADLINE))
+    expected = [(o, y) for o in HEADLINE for y in outcome_years(unrest) if (o, y) in record]
+    assert expected, "the unrest run's outcome years include recorded years"
+    assert len(shown) == len(expected)  # one line per recorded (outcome, year), none where there is no record
+    for text, key in zip(shown, expected):
+        value = float(text.split(" (")[0].replace(",", "").replace("\u2212", "-"))
+        assert value == pytest.approx(record[key], abs=0.05 + 0.005 * abs(record[key])), (key, text)
+    assert "public record" in section and "not a model result" in section
+
+
+def test_comparison_table_has_an_observed_column_from_the_record(several):
+    section = _section(several, "comparison")
+    assert '<th class="num">observed</th>' in section
+    from sim.common.variables import OUTPUTS
+
+    record = _record_values(set(OUTPUTS))
+    shown = [float(t.split(" (")[0].replace(",", "").replace("\u2212", "-")) for t in OBSERVED.findall(section)]
+    assert shown
+    for value in shown:  # each is a figure of the record (rounded as its row is)
+        assert any(abs(value - r) <= 0.05 + 0.005 * abs(r) for r in record.values()), value
+    assert "observed</em> gives" in section
+
+
+def test_fan_and_overview_figures_carry_the_record(monkeypatch, unrest, tmp_path):
+    """The report's figures are drawn with the record on them: every fan chart and overview panel of an output
+    the record measures gets its observed points."""
+    import sim.figures.runs as runs
+
+    calls = []
+    real = runs.overlay_record
+
+    def spy(ax, output, span):
+        calls.append(output)
+        return real(ax, output, span)
+
+    monkeypatch.setattr(runs, "overlay_record", spy)
+    text = build_report([unrest])  # no folder: the figures are drawn afresh
+    measured = {o for o, _ in _record_values(set(calls))}
+    assert {"russia_trade_share", "political_prisoners", "gdp_growth"} <= measured
+    from sim.common.variables import OVERVIEW
+
+    fans = [o for o in OVERVIEW if o != "sanctions_level"]
+    assert calls.count("russia_trade_share") >= 2  # its fan chart and its overview panel
+    assert set(fans) <= set(calls)
+    assert "are <strong>observed</strong>" in text
