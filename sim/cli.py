@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -126,6 +127,24 @@ def validate(ctx: click.Context, files: tuple[Path, ...], overrides: dict[str, f
 # The lead adds `sim run` and further commands here, as @cli.command() functions.
 
 PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to need a progress bar
+UNCERTAINTY_HELP = ("chance: every world shares one parameter set; prior: every world also draws each ASSUMPTION "
+                    "parameter from its prior (cited values and the scenario's own values stay fixed); "
+                    "posterior:PATH: every world draws one row of a calibration's posterior table (sim calibrate "
+                    "--method abc writes posterior.csv) by its weight.")
+
+
+def checked_uncertainty(text: str, registry) -> str:
+    """``--parameter-uncertainty``: chance, prior or posterior:PATH, the table checked before any work."""
+    from sim.inputs.posterior import load_posterior, posterior_path
+
+    path = posterior_path(text)
+    if path is not None:
+        load_posterior(path, registry)  # a bad path or table: one line, exit 2, nothing claimed yet
+        return text
+    if text not in ("chance", "prior"):
+        raise ScenarioError("--parameter-uncertainty", f"{text!r} is not allowed; allowed: chance, prior, "
+                                                       "posterior:PATH")
+    return text
 
 
 @cli.command()
@@ -145,10 +164,8 @@ PROGRESS_MIN_WORK = 200_000  # replicate-years below which a run is too quick to
 @click.option("--csv", "write_csv", is_flag=True,
               help="Also write timeseries.csv beyond 10,000 worlds (it is written up to 10,000; "
                    "timeseries.parquet always).")
-@click.option("--parameter-uncertainty", type=click.Choice(["chance", "prior"]), default="chance",
-              show_default=True,
-              help="prior: every world also draws each ASSUMPTION parameter from its prior (cited values and "
-                   "the scenario's own values stay fixed); chance: every world shares one parameter set.")
+@click.option("--parameter-uncertainty", default="chance", show_default=True,
+              metavar="chance|prior|posterior:PATH", help=UNCERTAINTY_HELP)
 @click.pass_context
 def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: int | None,
         end_year: int | None, overrides: dict[str, float], out: Path | None, no_plots: bool,
@@ -164,6 +181,7 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     from sim.outputs.results import run_id
 
     scenario = load_scenario(scenario_file, overrides, registry_from(ctx), overrides_label="--set")
+    parameter_uncertainty = checked_uncertainty(parameter_uncertainty, registry_from(ctx))
     changes = {k: v for k, v in (("replicates", replicates), ("seed", seed), ("end_year", end_year)) if v is not None}
     scenario = scenario.replace(**changes) if changes else scenario
     # Claimed before the work: a named --out that exists or is being written is refused now; a default
@@ -322,9 +340,9 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
 @click.option("--replicates", type=int, default=None, help="Number of worlds (default 2000).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
 @SET_OPTION
-@click.option("--parameter-uncertainty", type=click.Choice(["chance", "prior"]), default="chance",
-              show_default=True, help="prior: every world draws each ASSUMPTION; the filter keeps the draws that "
-                                      "fit the record (a posterior).")
+@click.option("--parameter-uncertainty", default="chance", show_default=True,
+              metavar="chance|prior|posterior:PATH",
+              help=UNCERTAINTY_HELP + " Under prior or posterior the filter keeps the draws that fit the record.")
 @click.option("--record", "record_path", type=click.Path(path_type=Path), default=None,
               help="Public record (default: seeds/record.yaml).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
@@ -344,6 +362,7 @@ def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_ye
     registry = registry_from(ctx)
     scenario = load_scenario(scenario_file if scenario_file is not None else DEFAULT_SCENARIO, overrides, registry,
                              overrides_label="--set")
+    parameter_uncertainty = checked_uncertainty(parameter_uncertainty, registry)
     folder = claims.claim(out or paths.forecast_folder(scenario.name, origin,
                                                        run_id(seed if seed is not None else scenario.seed)),
                           next_free=out is None)  # as sim run: claimed before the work
@@ -368,21 +387,39 @@ def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_ye
 @click.option("--replicates", type=int, default=None, help="Worlds per evaluation (default 300).")
 @click.option("--seed", type=int, default=None, help="Seed of the common random numbers and the optimizer.")
 @click.option("--budget", type=int, default=None, help="Model evaluations (default 1200, about a minute).")
-@click.option("--method", type=click.Choice(["differential-evolution", "nelder-mead"]),
-              default="differential-evolution", show_default=True)
+@click.option("--method", type=click.Choice(["differential-evolution", "nelder-mead", "abc"]),
+              default="differential-evolution", show_default=True,
+              help="abc: ABC-SMC (pyabc) to the public record up to --origin; writes a posterior table.")
 @click.option("--observed", type=click.Path(path_type=Path), default=None,
-              help="Observed outcomes (default: seeds/observed.yaml).")
+              help="Observed outcomes (default: seeds/observed.yaml; not with --method abc).")
+@click.option("--origin", type=int, default=None, metavar="YEAR",
+              help="--method abc: fit to the record's figures up to and including YEAR only (required).")
+@click.option("--population", type=int, default=None, help="--method abc: particles per generation (default 100).")
+@click.option("--generations", type=int, default=None, help="--method abc: ABC-SMC generations (default 4).")
+@click.option("--record", "record_path", type=click.Path(path_type=Path), default=None,
+              help="--method abc: the public record (default: seeds/record.yaml).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Folder for report and registry.diff (default: results/calibration/<time>/).")
+              help="Folder for report and registry.diff (default: results/calibration/<time>/, "
+                   "results/calibration/abc-<origin>-<time>/ for abc).")
 @click.pass_context
 def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int | None, seed: int | None,
-              budget: int | None, method: str, observed: Path | None, out: Path | None) -> None:
-    """Fit ASSUMPTION parameters to the seeds' observations; write a registry diff to review (never applied)."""
+              budget: int | None, method: str, observed: Path | None, out: Path | None, origin: int | None = None,
+              population: int | None = None, generations: int | None = None, record_path: Path | None = None) -> None:
+    """Fit ASSUMPTION parameters to the seeds' observations (or, --method abc, a posterior to the public record up
+    to --origin); write a registry diff to review (never applied)."""
     from sim.evidence import calibrate as calibration
     from sim.outputs.atomic import check_writable
 
     if out is not None:
         check_writable(out)  # before a fit that takes a minute
+    if method == "abc":
+        _calibrate_abc(ctx, param_texts, replicates, seed, budget, observed, out, origin, population, generations,
+                       record_path)
+        return
+    for name, given in (("--origin", origin), ("--population", population), ("--generations", generations),
+                        ("--record", record_path)):
+        if given is not None:
+            raise ScenarioError(name, "belongs to --method abc; the other methods fit to --observed")
     registry = registry_from(ctx)
     ids = calibration.parse_parameter_list(param_texts)
     if param_texts and not ids:
@@ -395,6 +432,36 @@ def calibrate(ctx: click.Context, param_texts: tuple[str, ...], replicates: int 
     folder = fit.save(out)
     click.echo(terminal_text(fit.text()))
     click.echo(f"\nproposed registry change ({len(fit.changed)} value line(s); NOT applied): {folder / 'registry.diff'}")
+    if fit.changed:
+        click.echo(f"review it, then accept with: git apply {folder / 'registry.diff'}")
+
+
+def _calibrate_abc(ctx, param_texts, replicates, seed, budget, observed, out, origin, population, generations,
+                   record_path) -> None:
+    """``sim calibrate --method abc``: the posterior table, the report and a registry diff in one folder."""
+    from sim.evidence import abc
+    from sim.evidence import calibrate as calibration
+
+    for name, given in (("--budget", budget), ("--observed", observed)):
+        if given is not None:
+            raise ScenarioError(name, "does not apply to --method abc (it fits to --record up to --origin; size it "
+                                      "with --population, --generations and --replicates)")
+    if origin is None:
+        raise ScenarioError("--origin", "--method abc needs --origin YEAR: the last year of the record it may see")
+    registry = registry_from(ctx)
+    ids = calibration.parse_parameter_list(param_texts)
+    if param_texts and not ids:
+        raise ScenarioError("--params", "names no parameter; give ids separated by commas, or leave --params out "
+                                        "for the default five")
+    options = {k: v for k, v in (("worlds", replicates), ("population", population), ("generations", generations),
+                                 ("seed", seed)) if v is not None}
+    with tempfile.TemporaryDirectory(prefix="sim-abc-") as scratch:  # pyabc's database, never the cwd
+        fit, history = abc.fit(origin, ids or None, record=record_path, registry=registry, workdir=scratch,
+                               **options)
+        folder = fit.save(out, history=history)
+    click.echo(terminal_text(fit.text()))
+    click.echo(f"\nposterior table: {folder / 'posterior.csv'} (--parameter-uncertainty posterior:{folder / 'posterior.csv'})")
+    click.echo(f"proposed registry change ({len(fit.changed)} value line(s); NOT applied): {folder / 'registry.diff'}")
     if fit.changed:
         click.echo(f"review it, then accept with: git apply {folder / 'registry.diff'}")
 

@@ -142,6 +142,10 @@ class Explanation:
         if self.parameter_uncertainty == "prior":
             lines.append("This run drew every ASSUMPTION parameter world by world (--parameter-uncertainty prior): "
                          "this world's own values are in parameters.parquet.")
+        elif self.parameter_uncertainty.startswith("posterior:"):
+            lines.append("This run drew the fitted ASSUMPTION parameters world by world from a calibration's "
+                         f"posterior (--parameter-uncertainty {self.parameter_uncertainty}): this world's own "
+                         "values are in parameters.parquet.")
         for decision in self.decisions:
             lines.append("")
             lines += decision_lines(decision)

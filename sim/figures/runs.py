@@ -34,7 +34,7 @@ from sim.common.names import unique_names
 from sim.figures.evidence import overlay_record
 from sim.common import palette
 from sim.common.variables import OUTPUTS, OVERVIEW, SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
-from sim.inputs.runspec import UNCERTAINTY_LABELS
+from sim.inputs.runspec import UNCERTAINTY_LABELS, uncertainty_kind
 
 # Outputs that get a fan chart of their own, in this order.
 KEY_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct_gdp", "eu_engagement",
@@ -505,7 +505,7 @@ def _any_in(events, span) -> bool:
 def _caption(result, shows: str = "median, 50% and 90% bands") -> str:
     """``<scenario title> · seed <seed> · <replicates> replicates · <what the figure shows>``."""
     title = str((result.scenario or {}).get("title") or result.name)
-    spread = UNCERTAINTY_LABELS.get(getattr(result, "parameter_uncertainty", "chance"), "")
+    spread = UNCERTAINTY_LABELS.get(uncertainty_kind(getattr(result, "parameter_uncertainty", "chance")), "")
     return _wrap(f"{title} · seed {result.seed} · {result.replicates} replicates · {shows} · {spread}")
 
 

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from sim.inputs.errors import ScenarioError
+from sim.inputs.posterior import draw_rows, load_posterior, posterior_path
 from sim.inputs.registry import Registry, load_registry, load_sources, quote_context
 from sim.inputs.scenario import Scenario, parameter_problem
 from sim.inputs.timeline import Domain, parameter_changes
@@ -31,10 +32,21 @@ DEFAULT_TRACE_REPLICATES = 25  # worlds whose decisions are kept in full for `si
 STRUCTURAL = ("model.base_year",)
 # What a run's spread stands for: chance alone (every world shares one parameter set), or chance and the
 # assumptions (every world draws each ASSUMPTION from its prior, ``Parameter.prior_quantile``).
+# ``posterior`` stands for ``posterior:PATH``: every world draws one row of a calibration's posterior table
+# (sim.inputs.posterior) by its weight.
 UNCERTAINTY_MODES = {"chance": "chance only: every world shares the registry's (and scenario's) values",
-                     "prior": "chance and assumptions: every world draws each ASSUMPTION from its prior"}
-UNCERTAINTY_LABELS = {"chance": "spread: chance only", "prior": "spread: chance and assumptions"}
+                     "prior": "chance and assumptions: every world draws each ASSUMPTION from its prior",
+                     "posterior": "chance and fitted assumptions: every world draws a row of a calibration's "
+                                  "posterior by its weight"}
+UNCERTAINTY_LABELS = {"chance": "spread: chance only", "prior": "spread: chance and assumptions",
+                      "posterior": "spread: chance and fitted assumptions (posterior)"}
 PRIOR_STREAM = 0x7072696F  # spawn key of the prior draws' stream, apart from the stream of chance
+POSTERIOR_STREAM = 0x706F7374  # spawn key of the posterior rows' stream
+
+
+def uncertainty_kind(mode: str) -> str:
+    """The key of :data:`UNCERTAINTY_MODES` a mode stands for: ``posterior:PATH`` -> ``posterior``."""
+    return "posterior" if posterior_path(mode) is not None else mode
 
 Value = "float | np.ndarray"
 
@@ -134,8 +146,10 @@ class RunSpec:
         or the caller set, stay fixed. The draws come from their own stream (seed, ``PRIOR_STREAM``): the
         worlds' chance is the same as in the chance-only run, and world ``i``'s draws are the same whatever
         the number of worlds."""
-        if mode not in UNCERTAINTY_MODES:
-            allowed = ", ".join(UNCERTAINTY_MODES)
+        if posterior_path(mode) is not None:
+            return self._with_posterior(mode)
+        if mode not in UNCERTAINTY_MODES or mode == "posterior":
+            allowed = "chance, prior, posterior:PATH"
             raise ScenarioError("parameter_uncertainty", f"unknown mode {mode!r}; allowed: {allowed}",
                                 key="parameter_uncertainty")
         if mode == "chance":
@@ -154,6 +168,25 @@ class RunSpec:
             if parameter.drawn and pid not in self.origin and pid not in STRUCTURAL:
                 params[pid] = parameter.prior_quantile(u[:, j])
                 drawn.append(pid)
+        return self.replace(params=params, parameter_uncertainty=mode, drawn=tuple(drawn))
+
+    def _with_posterior(self, mode: str) -> "RunSpec":
+        """``posterior:PATH``: every world draws one row of the table by its weight, from its own stream (seed,
+        ``POSTERIOR_STREAM``; world ``i``'s row depends on nothing but ``i``); the row sets every parameter the
+        table fitted, except the values the scenario or the caller set, which stay fixed."""
+        if self.streams:
+            raise ScenarioError("parameter_uncertainty", "a sweep chunk has its points' values; no posterior draws",
+                                key="parameter_uncertainty")
+        posterior = load_posterior(posterior_path(mode), self.registry)
+        entropy = self.seed.entropy if isinstance(self.seed, np.random.SeedSequence) else int(self.seed)
+        rng = np.random.default_rng(np.random.SeedSequence(entropy=entropy, spawn_key=(POSTERIOR_STREAM,)))
+        rows = draw_rows(posterior, rng.random(self.replicates))
+        params, drawn = dict(self.params), []
+        for j, pid in enumerate(posterior.ids):
+            if pid in self.origin or pid in STRUCTURAL:
+                continue
+            params[pid] = posterior.values[rows, j].copy()
+            drawn.append(pid)
         return self.replace(params=params, parameter_uncertainty=mode, drawn=tuple(drawn))
 
     def world_parameters(self):
@@ -194,7 +227,8 @@ class RunSpec:
                 # A drawn parameter's record keeps the registry value; the draws are in world_parameters().
                 "value": parameter.value if parameter_drawn else (value if np.ndim(value) == 0 else np.asarray(value)),
                 "unit": parameter.unit,
-                "source": "prior" if parameter_drawn else self.origin.get(pid, "registry"),
+                "source": uncertainty_kind(self.parameter_uncertainty) if parameter_drawn
+                else self.origin.get(pid, "registry"),
                 "registry_value": parameter.value,
                 "evidence": parameter.source_short(sources),
                 "meaning": parameter.meaning,
@@ -203,7 +237,7 @@ class RunSpec:
                 "assumption": parameter.assumption,
                 **Domain.of(parameter).to_record(),  # for the rule of a parameter's value in a year
             }
-            if parameter_drawn:
+            if parameter_drawn and self.parameter_uncertainty == "prior":
                 table[pid]["prior"] = {"shape": parameter.prior, "low": parameter.low, "mode": parameter.value,
                                        "high": parameter.high}
         # Later changes, in the order the model applies them (sim.inputs.timeline).

@@ -20,7 +20,7 @@ import pandas as pd
 from sim.common.formats import compact, decimals_for, fixed
 from sim.common.names import unique_names  # noqa: F401  (re-exported: compare's callers use it)
 from sim.common.variables import HEADLINE, OUTPUTS, OVERVIEW  # noqa: F401  (HEADLINE re-exported: the table's rows)
-from sim.inputs.runspec import UNCERTAINTY_MODES
+from sim.inputs.runspec import UNCERTAINTY_MODES, uncertainty_kind
 
 STATS = ("p50", "p05", "p95")
 
@@ -247,7 +247,7 @@ def run_summary_text(result, outputs=OVERVIEW) -> str:
     shown = sorted({years[0], years[len(years) // 2], years[-1]})
     summary = result.summary.set_index(["output", "year"])
     header = (f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]; "
-              f"{UNCERTAINTY_MODES[result.parameter_uncertainty]}")
+              f"{UNCERTAINTY_MODES[uncertainty_kind(result.parameter_uncertainty)]}")
     lines = [header, f"{'output':<22}" + "".join(f"{y:>24}" for y in shown)]
     for output in outputs:
         cells = []

@@ -122,7 +122,8 @@ class Result:
     schema_version: int = SCHEMA_VERSION
     _summary: pd.DataFrame | None = field(default=None, repr=False)
     _events: pd.DataFrame | None = field(default=None, repr=False)
-    # "chance" (every world shares one parameter set) or "prior" (every world drew each ASSUMPTION).
+    # "chance" (every world shares one parameter set), "prior" (every world drew each ASSUMPTION) or
+    # "posterior:PATH" (every world drew a row of that calibration posterior; sim.inputs.posterior).
     parameter_uncertainty: str = "chance"
     # Prior mode: one row per world (replicate, then each drawn parameter), and the summary of the same
     # worlds with chance alone, for the split of each band into assumptions and chance.
@@ -373,7 +374,7 @@ class _ManifestIn(_Lax):
     versions: dict[str, str]
     started: str
     finished: str
-    parameter_uncertainty: str = Field(default="chance", pattern=f"^({'|'.join(UNCERTAINTY_MODES)})$")
+    parameter_uncertainty: str = Field(default="chance", pattern=f"^({'|'.join(m for m in UNCERTAINTY_MODES if m != 'posterior')}|posterior:.+)$")
     forecast: Optional[dict[str, Any]] = None
     sources: Optional[dict[str, Any]] = None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from sim.common.formats import decimals_for, number, percent
 from sim.common.variables import HEADLINE, OUTPUTS
 from sim.figures.evidence import record_tables
-from sim.inputs.runspec import UNCERTAINTY_LABELS
+from sim.inputs.runspec import UNCERTAINTY_LABELS, uncertainty_kind
 from sim.outputs.results import uncertainty_split
 from sim.report.html import e, figure_tag, heading_tag, output_label, run_title
 
@@ -71,7 +71,7 @@ def scenario_section(result, anchor: str, level: int = 2, name: str | None = Non
         out.append(f'<p class="lead">{e(description)}</p>')
     out.append(f'<p class="meta">Scenario <code>{e(result.name)}</code> &middot; {years[0]}&ndash;{years[-1]} '
                f'&middot; {result.replicates:,} worlds &middot; seed {e(result.seed)} &middot; '
-               f'{e(UNCERTAINTY_LABELS.get(getattr(result, "parameter_uncertainty", "chance"), ""))}</p>')
+               f'{e(UNCERTAINTY_LABELS.get(uncertainty_kind(getattr(result, "parameter_uncertainty", "chance")), ""))}</p>')
     leaves_out = [" ".join(str(item).split()) for item in scenario.get("leaves_out") or []]
     if leaves_out:  # said before the questions, so that a class does not read an absence as a model result
         out.append("<h4>What this scenario leaves out</h4>" if level > 2 else "<h3>What this scenario leaves out</h3>")
@@ -172,8 +172,11 @@ def uncertainty_split_html(result) -> str:
                     f'<td class="num">{e(number(row.chance_p05, d))} to {e(number(row.chance_p95, d))}</td>'
                     f'<td class="num">{e(percent(row.from_assumptions))}</td></tr>')
     year = int(split["year"].iloc[0])
-    return f"""<p>Where the spread comes from: in this run every world also drew each assumed (ASSUMPTION)
-parameter from its prior (<code>--parameter-uncertainty prior</code>). The 90% range in {year} with those draws,
+    mode = str(getattr(result, "parameter_uncertainty", "prior"))
+    drew = ("each assumed (ASSUMPTION) parameter from its prior" if mode == "prior" else
+            "the fitted assumed (ASSUMPTION) parameters from a calibration's posterior")
+    return f"""<p>Where the spread comes from: in this run every world also drew {drew}
+(<code>--parameter-uncertainty {e(mode)}</code>). The 90% range in {year} with those draws,
 the range of the same worlds with chance alone, and the share of the band the assumptions add
 (1 &minus; (chance width / width)&sup2;).</p>
 <table><thead><tr><th>outcome</th><th class="num">chance and assumptions</th><th class="num">chance only</th>

@@ -262,7 +262,7 @@ def rerun(folder: str | Path) -> Rerun:
     registry = load_registry()
     manifest_label = str(Path(folder) / "manifest.json")
     # Drawn parameters are drawn again (same seed, same draws); every other value is repeated as recorded.
-    recorded = {pid: entry["value"] for pid, entry in original.parameters.items() if entry.get("source") != "prior"}
+    recorded = {pid: entry["value"] for pid, entry in original.parameters.items() if entry.get("source") not in ("prior", "posterior")}
     unknown = sorted(set(recorded) - set(registry))
     if unknown:
         raise ScenarioError(manifest_label, f"parameter(s) {', '.join(unknown[:5])} no longer exist in this "
