@@ -289,10 +289,14 @@ def rerun(ctx: click.Context, folder: Path) -> None:
                    "figure after it, beside persistence, climatology and random actors.")
 @click.option("--record", "record_path", type=click.Path(path_type=Path), default=None,
               help="Public record for --origin and --report (default: seeds/record.yaml).")
+@click.option("--posterior", "posterior_path", type=click.Path(path_type=Path), default=None,
+              help="--report: also score the forecast from the origin this posterior.csv (sim calibrate --method "
+                   "abc) was fitted up to, with chance only, the prior and the posterior.")
 @click.pass_context
 def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, observed: Path | None,
              scenario_file: Path | None, report: bool, report_path: Path | None, calibration: Path | None,
-             sensitivity: Path | None, origin: int | None = None, record_path: Path | None = None) -> None:
+             sensitivity: Path | None, origin: int | None = None, record_path: Path | None = None,
+             posterior_path: Path | None = None) -> None:
     """Run the 2015-2025 hindcast and score it against what the seeds report (seeds/observed.yaml);
     with --origin, score the forecast made at that year on the public record after it."""
     from sim.evidence.hindcast import run_hindcast
@@ -315,6 +319,14 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
 
         check_file_target(report_path or DEFAULT_REPORT, key="--report-path")
         load_record(record_path, registry=registry)
+        if posterior_path is not None:
+            from sim.evidence.forecast_report import posterior_origin
+            from sim.inputs.posterior import load_posterior
+
+            load_posterior(posterior_path, registry)
+            posterior_origin(posterior_path)
+    elif posterior_path is not None:
+        raise ScenarioError("--posterior", "belongs to --report (section 6 scores it beside the prior)")
     result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry)
     click.echo(terminal_text(result.text()))
     if report:
@@ -325,7 +337,7 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
         command = "sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "sim" else "sim hindcast --report"
         target = Path(report_path) if report_path is not None else DEFAULT_REPORT
         click.echo("scoring the forecasts made at the report's origins ...", err=True)
-        sections = forecast_sections(target, record=record_path, registry=registry)
+        sections = forecast_sections(target, record=record_path, registry=registry, posterior=posterior_path)
         path = write_report(result, target, calibration=calibration, sensitivity=sensitivity, command=command,
                             progress=lambda text: click.echo(text, err=True), extra_sections=sections)
         click.echo(f"\nreport: {display_path(path)}")

@@ -1,39 +1,79 @@
 """docs/validation.md, section 6: forecasts made at an origin, scored on the record after it.
 
 :func:`forecast_sections` runs :func:`sim.evidence.rolling.run_origin_hindcast` for each of the report's
-origins and returns the Markdown of the section (tables of scores against persistence, climatology and
-random actors, one line per question, the effective worlds of the filter) and writes one reliability diagram
-per origin beside the report (``validation/reliability-<origin>.png``). ``sim hindcast --report`` appends it
-to the report's own sections.
+origins and seeds and returns the Markdown of the section (tables of scores against persistence, climatology
+and random actors for the first seed, one line per question, the effective worlds of the filter, and the
+spread of the scores over the seeds) and writes one reliability diagram per origin beside the report
+(``validation/reliability-<origin>.png``). Given a posterior of ``sim calibrate --method abc`` (its
+``abc.json`` beside it names the origin it was fitted up to), it also scores the forecast from that origin
+with chance alone, with the prior and with the posterior, over the same seeds. ``sim hindcast --report``
+appends it to the report's own sections.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from sim.evidence.forecast import MIN_EFFECTIVE_WORLDS, RANDOM_ACTORS
-from sim.evidence.rolling import REPORT_ORIGINS, OriginHindcast, run_origin_hindcast
+from sim.evidence.rolling import REPORT_ORIGINS, REPORT_SEEDS, OriginHindcast, run_origin_hindcast
 from sim.evidence.skill import REFERENCES, reliability
 from sim.inputs.errors import ScenarioError
 
 FIGURE_FOLDER = "validation"  # beside the report
 
 
+def posterior_origin(path: str | Path) -> int:
+    """The origin a posterior table was fitted up to: ``abc.json`` beside it (``sim calibrate --method abc``)."""
+    beside = Path(path).parent / "abc.json"
+    try:
+        origin = json.loads(beside.read_text(encoding="utf-8"))["origin"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise ScenarioError(str(path), f"no readable {beside.name} beside it naming the origin it was fitted up to; "
+                                       "give the posterior.csv of a sim calibrate --method abc folder") from None
+    if isinstance(origin, bool) or not isinstance(origin, int):
+        raise ScenarioError(str(beside), f"origin {origin!r} is not a year", key="origin")
+    return origin
+
+
 def forecast_sections(report_path: str | Path, origins: Sequence[int] = REPORT_ORIGINS, record=None,
-                      registry=None, replicates: int | None = None, seed: int | None = None) -> list[str]:
-    """The Markdown of section 6 (one string), after running and scoring each origin's forecast."""
+                      registry=None, replicates: int | None = None, seed: int | None = None,
+                      seeds: Sequence[int] | None = None, posterior: str | Path | None = None) -> list[str]:
+    """The Markdown of section 6 (one string), after running and scoring each origin's forecast with each seed
+    (default :data:`REPORT_SEEDS`; ``seed`` alone: that one), and, given ``posterior``, the forecast from its
+    fitting origin with chance, prior and posterior side by side."""
     report_path = Path(report_path)
+    seeds = tuple(seeds) if seeds else ((seed,) if seed is not None else REPORT_SEEDS)
+    fitted = posterior_origin(posterior) if posterior is not None else None
     scored: list[OriginHindcast] = []
+    spread: dict[int, list[OriginHindcast]] = {}
     failed: list[tuple[int, str]] = []
     for origin in origins:
-        try:
-            scored.append(run_origin_hindcast(origin, replicates=replicates, seed=seed, record=record,
-                                              registry=registry))
-        except ScenarioError as err:  # a collapsed filter is a result to report, not a reason to stop
-            failed.append((origin, str(err)))
+        runs = []
+        for s in seeds:
+            try:
+                runs.append(run_origin_hindcast(origin, replicates=replicates, seed=s, record=record,
+                                                registry=registry))
+            except ScenarioError as err:  # a collapsed filter is a result to report, not a reason to stop
+                failed.append((origin, f"(seed {s}) {err}"))
+                break
+        if len(runs) == len(seeds):
+            scored.append(runs[0])
+            spread[origin] = runs
+    modes: dict[str, list[OriginHindcast]] = {}
+    if fitted is not None:
+        for label, mode in (("chance only", "chance"), ("prior", "prior"), ("ABC posterior", f"posterior:{posterior}")):
+            if mode == "chance" and fitted in spread:
+                modes[label] = spread[fitted]
+                continue
+            try:
+                modes[label] = [run_origin_hindcast(fitted, replicates=replicates, seed=s, record=record,
+                                                    registry=registry, parameter_uncertainty=mode) for s in seeds]
+            except ScenarioError as err:
+                failed.append((fitted, f"({label}) {err}"))
     figures = {}
     if scored:
         from sim.figures.evidence import plot_reliability
@@ -44,7 +84,59 @@ def forecast_sections(report_path: str | Path, origins: Sequence[int] = REPORT_O
             plot_reliability({"model": h.reliability(), "random actors": reliability(null)}, path,
                              f"Event forecasts made at {h.origin}: reliability")
             figures[h.origin] = path.relative_to(report_path.parent).as_posix()
-    return [_section(scored, failed, figures)]
+    return [_section(scored, failed, figures, spread, seeds) + _posterior_section(modes, fitted, posterior, seeds)]
+
+
+def _range(values) -> str:
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    if not values:
+        return "-"
+    return f"{np.mean(values):.3f} ({min(values):.3f} to {max(values):.3f})"
+
+
+def _signed_range(values) -> str:
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    if not values:
+        return "-"
+    return f"{np.mean(values):+.2f} ({min(values):+.2f} to {max(values):+.2f})"
+
+
+def _spread_table(runs: list[OriginHindcast]) -> list[str]:
+    """Mean (min to max) over the seeds of each kind's score, its random-actor null and the skills."""
+    kinds = list(runs[0].scores)
+    rows = []
+    for kind in kinds:
+        got = [h.scores[kind] for h in runs if kind in h.scores]
+        rows.append([kind, got[0].questions, _range([s.model for s in got]),
+                     _range([s.references["random_actors"] for s in got]),
+                     *(_signed_range([s.skill(x) for s in got]) for x in REFERENCES)])
+    return _table(["questions", "n", "model", "random_actors", *(f"skill vs {x}" for x in REFERENCES)], rows)
+
+
+def _posterior_section(modes: dict[str, list[OriginHindcast]], fitted: int | None, posterior, seeds) -> str:
+    if fitted is None or not modes:
+        return ""
+    L: list[str] = []
+    w = L.append
+    w(f"### Origin {fitted}: chance only, the prior and the ABC posterior")
+    w("")
+    w(f"The forecast made at {fitted} with every world sharing the registry's values (chance only), with every "
+      "world drawing each ASSUMPTION from its prior, and with every world drawing a row of the posterior of "
+      f"`sim calibrate --method abc --origin {fitted}` (`{Path(str(posterior)).as_posix()}`), fitted to the "
+      f"record's figures up to {fitted} only; under prior and posterior the filter then keeps the draws that fit "
+      f"the record up to {fitted} as well. Scored on the record after {fitted} (out of sample for the fit); "
+      f"mean (min to max) over seeds {', '.join(str(s) for s in seeds)}.")
+    w("")
+    rows = []
+    for label, runs in modes.items():
+        events = [h.scores["events (Brier)"] for h in runs if "events (Brier)" in h.scores]
+        rows.append([label, events[0].questions if events else "-", _range([s.model for s in events]),
+                     _range([s.references["random_actors"] for s in events]),
+                     *(_signed_range([s.skill(x) for s in events]) for x in REFERENCES)])
+    L.extend(_table(["parameters", "event questions", "Brier", "random_actors Brier",
+                     *(f"skill vs {x}" for x in REFERENCES)], rows))
+    w("")
+    return "\n".join(L) + "\n"
 
 
 def _table(header, rows) -> list[str]:
@@ -60,7 +152,8 @@ def _signed(x) -> str:
     return f"{x:+.2f}" if x is not None and np.isfinite(x) else "-"
 
 
-def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figures: dict[int, str]) -> str:
+def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figures: dict[int, str],
+             spread: dict[int, list[OriginHindcast]] | None = None, seeds: Sequence[int] = ()) -> str:
     L: list[str] = []
     w = L.append
     w("")
@@ -89,7 +182,9 @@ def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figure
       "error widths of the observation models were set from the record's own notes before any score was "
       "computed. Nothing was tuned to these scores; read them as a lower bar than a true forecast would face. "
       "The 2016 questions of the origin-2015 forecast include the EU's 2016 easing, pattern P2, which the model "
-      "was built to reproduce: they are in-sample. Each origin is one run (one seed).")
+      "was built to reproduce: they are in-sample. Each origin's tables and per-question lines are one run "
+      f"(seed {seeds[0] if seeds else '-'}); below each, the spread of its scores over "
+      f"{len(seeds)} seed(s) ({', '.join(str(s) for s in seeds)}).")
     w("")
     for origin, reason in failed:
         w(f"**Origin {origin}: no forecast.** {reason}")
@@ -116,6 +211,12 @@ def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figure
               f"{verdict} the random-actor null ({events.references['random_actors']:.3f}), and scores "
               f"{_signed(events.skill('persistence'))} against persistence and "
               f"{_signed(events.skill('climatology'))} against climatology.")
+            w("")
+        runs = (spread or {}).get(h.origin) or []
+        if len(runs) > 1:
+            w(f"Over {len(runs)} seeds ({', '.join(str(x.result.seed) for x in runs)}): mean (min to max).")
+            w("")
+            L.extend(_spread_table(runs))
             w("")
         if h.origin in figures:
             w(f"![Reliability of the event forecasts made at {h.origin}]({figures[h.origin]})")

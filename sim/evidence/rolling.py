@@ -25,6 +25,9 @@ DEFAULT_SCENARIO = SCENARIOS_DIR / "hindcast_2015.yaml"
 DEFAULT_REPLICATES = 2000
 DEFAULT_SEED = 20151011  # the hindcast scenario's own seed
 REPORT_ORIGINS = (2015, 2019, 2025)  # 2025: the present, as far as the filter gets
+# The report's seeds: the first is the hindcast scenario's own (its tables and per-question lines); all of them
+# give the spread of the scores over chance (how far one run's score is from another's).
+REPORT_SEEDS = (DEFAULT_SEED, 1, 2)
 
 
 @dataclass
@@ -74,8 +77,11 @@ def _score(x: float) -> str:
 
 def run_origin_hindcast(origin: int, scenario: str | Path | None = None, replicates: int | None = None,
                         seed: int | None = None, record: Record | str | Path | None = None, registry=None,
-                        overrides: dict[str, float] | None = None) -> OriginHindcast:
-    """The forecast at ``origin`` and its random-actor twin, scored on every record figure after ``origin``."""
+                        overrides: dict[str, float] | None = None,
+                        parameter_uncertainty: str = "chance") -> OriginHindcast:
+    """The forecast at ``origin`` and its random-actor twin, scored on every record figure after ``origin``;
+    both with ``parameter_uncertainty`` (chance, prior or posterior:PATH: the filter then keeps the draws that
+    fit the record up to the origin)."""
     registry = registry or load_registry()
     if not isinstance(record, Record):
         record = load_record(record, registry=registry)
@@ -83,7 +89,8 @@ def run_origin_hindcast(origin: int, scenario: str | Path | None = None, replica
     replicates = replicates if replicates is not None else DEFAULT_REPLICATES
     seed = seed if seed is not None else DEFAULT_SEED
     end_year = max(record.last_year(), origin)
-    common = dict(end_year=end_year, replicates=replicates, seed=seed, record=record, registry=registry)
+    common = dict(end_year=end_year, replicates=replicates, seed=seed, record=record, registry=registry,
+                  parameter_uncertainty=parameter_uncertainty)
     result = forecast(origin, scenario_path, overrides=overrides, **common)
     null = forecast(origin, scenario_path, overrides={**(overrides or {}), **{p: 0.0 for p in RANDOM_ACTORS}},
                     **common)

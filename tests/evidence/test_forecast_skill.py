@@ -111,3 +111,28 @@ def test_climatology_at_the_first_origin_falls_back_to_no_change():
     assert _climatology_event(record, "sanctions_tightened", 2015) == 0.0
     assert _climatology_event(record, "sanctions_eased", 2016) == 1.0  # 2016: the one change seen so far
     assert _climatology_event(record, "sanctions_any", 2016) == 0.5
+
+
+def test_the_report_gives_the_spread_over_seeds_and_the_posterior_beside_the_prior(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from sim.evidence.forecast_report import forecast_sections, posterior_origin
+    from sim.inputs.errors import ScenarioError
+
+    fit = tmp_path / "abc-2015"
+    fit.mkdir()
+    pd.DataFrame({"minsk.weight_subsidy": [0.6, 1.4], "trade.sanctions_sensitivity": [0.12, 0.3],
+                  "weight": [0.7, 0.3]}).to_csv(fit / "posterior.csv", index=False)
+    with pytest.raises(ScenarioError, match="no readable abc.json beside it"):
+        posterior_origin(fit / "posterior.csv")
+    (fit / "abc.json").write_text(json.dumps({"origin": 2015}))  # 2015: no filter collapse at 300 worlds
+    report = tmp_path / "docs" / "validation.md"
+    (text,) = forecast_sections(report, origins=(2015,), replicates=300, seeds=(2, 3),
+                                posterior=fit / "posterior.csv")
+    assert "Over 2 seeds (2, 3): mean (min to max)." in text
+    assert "### Origin 2015: chance only, the prior and the ABC posterior" in text
+    rows = [line for line in text.splitlines() if line.startswith(("| chance only", "| prior", "| ABC posterior"))]
+    assert len(rows) == 3
+    assert all(" to " in row for row in rows)  # a spread, not one number
