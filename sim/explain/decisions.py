@@ -30,7 +30,7 @@ from sim.explain.record import (NOT_RECORDED, check_agent, check_replicate, chec
 from sim.explain.terms import AGENT_DECISIONS, AGENT_NAMES, DECISION_TITLES, DECISIONS, MOVE_COLUMNS, STATE, Decision
 from sim.explain.views import DecisionExplanation, Explanation, OptionView, StateView, TermView
 from sim.explain.wording import TINY, or_list, state_text, term_context
-from sim.explain.worlds import typical_replicate
+from sim.explain.worlds import typical_of_all, typical_replicate
 from sim.inputs.errors import ScenarioError, did_you_mean
 
 # State a decision saw that happened during last year rather than at its end.
@@ -72,6 +72,12 @@ def explain(result, year: int, agent: str = "minsk", replicate: int | None = Non
     if result.timeseries is None:
         explanation.typical_rule = ("the traced world whose choices most often match the most common choice of "
                                     "the traced worlds (this run kept no per-world time series)")
+    elif typical:
+        of_all = typical_of_all(result)
+        explanation.typical_of = int(result.replicates) if of_all else len(traced)
+        if of_all:
+            explanation.typical_rule = ("the world whose path is closest to the median of all worlds (the run "
+                                        "traces it besides the first worlds)")
     return explanation
 
 

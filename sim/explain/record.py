@@ -27,7 +27,8 @@ NOT_RECORDED = ("this run's trace.csv does not record what the decisions saw (it
 
 
 def traced_replicates(result) -> list[int]:
-    """The replicates whose decisions are in the trace (the first worlds of the ensemble)."""
+    """The replicates whose decisions are in the trace (the first worlds of the ensemble and, in a run
+    that kept its time series, its typical world)."""
     trace = result.trace
     if trace is None or trace.empty or "replicate" not in trace.columns:
         return []
@@ -144,8 +145,10 @@ def check_year(label: str, result, year: int) -> int:
 def check_replicate(label: str, replicate: int, traced: list[int]) -> int:
     replicate = int(replicate)
     if replicate not in traced:
+        first = next((i for i, r in enumerate(traced) if r != i), len(traced))  # worlds 0 .. first-1
+        which = f"the first {first} worlds" + (" and the typical one" if first < len(traced) else "")
         raise ScenarioError(label, f"{replicate} is not traced; the traced replicates are {ranges(traced)} "
-                                   f"(the first {len(traced)} worlds)", key="replicate")
+                                   f"({which})", key="replicate")
     return replicate
 
 

@@ -128,11 +128,14 @@ class Explanation:
     traced: list[int]
     decisions: list[DecisionExplanation]
     typical_rule: str = "the traced world whose path is closest to the median of all worlds"
+    typical_of: int = 0  # how many worlds the typical world was chosen from: all of them, or the traced ones
     parameter_uncertainty: str = "chance"  # the run's mode: "prior" worlds each drew their ASSUMPTIONs
 
     def intro(self) -> str:
         world = f"replicate {self.replicate}"
-        if self.typical:
+        if self.typical and self.typical_of > len(self.traced):
+            world += f", the most typical of all {self.typical_of:,} worlds"
+        elif self.typical:
             world += f", the most typical of the {len(self.traced)} traced worlds"
         return f"Why did {AGENT_NAMES[self.agent]} act as it did in {self.year}? ({world})"
 

@@ -1,32 +1,29 @@
 """Which traced world tells a run's story, and where each world's story turns.
 
-``typical_replicate`` picks the traced world closest to the ensemble's median path;
+``typical_replicate`` picks the traced world closest to the ensemble's median path (``sim.run`` traces
+the most typical of all worlds, so that it is the one);
 ``turning_points`` lists a world's departures from its usual course and
 ``key_turning_points`` the few that tell the story (the report's timeline).
 """
 
 from __future__ import annotations
 
-import math
-
 from sim.explain.record import check_replicate, choice_odds, chosen_rows, traced_replicates
 from sim.explain.terms import DECISIONS, MOVE_COLUMNS
 from sim.explain.views import TurningPoint
 from sim.inputs.errors import ScenarioError
-from sim.outputs.compare import HEADLINE
+from sim.outputs.typical import typical_world
 
 
 def typical_replicate(result) -> int:
     """The traced replicate whose headline trajectories are closest to the ensemble median.
 
-    The rule: for every headline output (``sim.outputs.compare.HEADLINE``: alignment, the Russian
-    and EU trade shares, sanctions level, subsidy, unrest, GDP growth, regime security) and
-    every recorded year, take the gap between the world's value and the median of all worlds
-    that year, divided by the output's standard deviation over all worlds and years (outputs
-    that never vary are left out). The typical world has the smallest mean squared gap; a tie
-    goes to the lowest replicate number. A summary-only run keeps no per-world time series; there
-    the typical world is the traced world whose choices most often match the most common choice
-    of the traced worlds (per year and decision).
+    The rule is :func:`sim.outputs.typical.typical_world` (the same one ``sim.run`` uses to choose the
+    world it traces besides the first ones, so in such a run this is the most typical of ALL worlds):
+    the smallest mean squared gap to the median of all worlds, per headline output and year, in units
+    of the output's spread. A summary-only run keeps no per-world time series; there the typical world
+    is the traced world whose choices most often match the most common choice of the traced worlds
+    (per year and decision).
     """
     traced = traced_replicates(result)
     if not traced:
@@ -34,19 +31,14 @@ def typical_replicate(result) -> int:
     ts = result.timeseries
     if ts is None:
         return _typical_by_choices(result, traced)
-    outputs = [o for o in HEADLINE if o in ts.columns]
-    spread = ts[outputs].std(ddof=0)
-    outputs = [o for o in outputs if spread[o] > 1e-12]
-    if not outputs:
-        return traced[0]
-    median = ts.groupby("year")[outputs].median()
-    best, best_gap = traced[0], math.inf
-    for replicate in traced:
-        world = ts[ts["replicate"] == replicate].set_index("year")[outputs]
-        gap = float(((((world - median.loc[world.index]) / spread[outputs]) ** 2).to_numpy()).mean())
-        if gap < best_gap - 1e-15:
-            best, best_gap = replicate, gap
-    return best
+    return typical_world(ts, candidates=traced)
+
+
+def typical_of_all(result) -> bool:
+    """Whether the typical traced world is the most typical of all the run's worlds (``sim.run`` traces
+    it; run folders written before it did, and summary-only runs, have only the first worlds to choose from)."""
+    ts = result.timeseries
+    return ts is not None and bool(traced_replicates(result)) and typical_world(ts) == typical_replicate(result)
 
 
 def _typical_by_choices(result, traced: list[int]) -> int:

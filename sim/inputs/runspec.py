@@ -68,6 +68,9 @@ class RunSpec:
     start_year: int
     end_year: int
     trace_replicates: int = DEFAULT_TRACE_REPLICATES
+    # Further worlds to trace, by index, besides the first ``trace_replicates`` (sim.run's second pass traces
+    # the ensemble's typical world; tracing draws no random numbers, so those worlds are the same).
+    trace_worlds: tuple[int, ...] = ()
     origin: Mapping[str, str] = dataclasses.field(default_factory=dict)
     streams: tuple = ()  # one seed per group of worlds; empty: one stream (``seed``) for all worlds
     parameter_uncertainty: str = "chance"  # a key of UNCERTAINTY_MODES

@@ -110,6 +110,7 @@ class BalancingModel(mesa.Model):
 
         self.history = {name: np.empty((spec.years, self.replicates)) for name in OUTPUTS}
         self.trace_replicates = min(spec.trace_replicates, spec.worlds_per_stream)
+        self.traced_worlds = _traced_worlds(self.trace_replicates, spec.trace_worlds, self.replicates)
         self.trace: list[dict[str, Any]] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _ensemble_mean(name) for name in OUTPUTS}
@@ -284,26 +285,27 @@ class BalancingModel(mesa.Model):
         """What the traced worlds see when they decide: every output as it stands before anyone
         acts (positions from the end of last year with this year's jolts, this year's drivers and
         unrest), and Russia's normal growth that the growth terms measure against."""
-        k = self.trace_replicates
-        if k == 0:
+        worlds = self.traced_worlds
+        if not len(worlds):
             return {}
-        seen = {name: np.array(values[:k]) for name, values in self.observe().items()}
+        seen = {name: np.array(values[worlds]) for name, values in self.observe().items()}
         seen["russia_normal_growth"] = np.array(np.broadcast_to(self.world.russia_normal_growth(),
-                                                                (self.replicates,))[:k], dtype=float)
+                                                                (self.replicates,))[worlds], dtype=float)
         return seen
 
     def _record_trace(self) -> None:
-        k = self.trace_replicates
-        if k == 0:
+        worlds = self.traced_worlds
+        if not len(worlds):
             return
         for agent in (self.minsk, self.moscow, self.brussels):
             for decision in agent.decisions:
-                decision = decision.head(k)
+                decision = _reindexed(decision, worlds, self.replicates)
                 probabilities = decision.probabilities
                 sees = agent.SEES[decision.name]
                 feasible = (np.ones_like(probabilities, dtype=bool) if decision.feasible is None
                             else decision.feasible.copy())
                 self.trace.append({
+                    "worlds": worlds,
                     "year": self.year,
                     "agent": decision.agent,
                     "decision": decision.name,
@@ -355,10 +357,10 @@ class BalancingModel(mesa.Model):
             if entry["year"] < self.start_year:
                 continue
             k, n_options = entry["utility"].shape
-            replicate = np.repeat(np.arange(k), n_options)
+            position = np.repeat(np.arange(k), n_options)  # of the traced world in the entry
             option_index = np.tile(np.arange(n_options), k)
             frame = {
-                "replicate": replicate,
+                "replicate": entry["worlds"][position],
                 "year": entry["year"],
                 "agent": entry["agent"],
                 "decision": entry["decision"],
@@ -368,10 +370,10 @@ class BalancingModel(mesa.Model):
                 frame[f"term.{term}"] = values.reshape(-1)
             frame["utility"] = entry["utility"].reshape(-1)
             frame["probability"] = entry["probabilities"].reshape(-1)
-            frame["chosen"] = (entry["chosen"][replicate] == option_index).astype(int)
+            frame["chosen"] = (entry["chosen"][position] == option_index).astype(int)
             frame["feasible"] = entry["feasible"].reshape(-1).astype(int)
             for name, values in entry["seen"].items():
-                frame[f"seen.{name}"] = values[replicate]
+                frame[f"seen.{name}"] = values[position]
             frame["jolted"] = entry["jolted"]
             frames.append(pd.DataFrame(frame))
         if not frames:
@@ -380,6 +382,15 @@ class BalancingModel(mesa.Model):
         terms = [c for c in table.columns if c.startswith("term.")]
         seen = [c for c in table.columns if c.startswith("seen.")]
         return table[[*TRACE_KEYS, *terms, "utility", "probability", "chosen", "feasible", *seen, "jolted"]]
+
+
+def _traced_worlds(first: int, further, n: int) -> np.ndarray:
+    """The worlds a trace keeps, in order: the first ``first`` and the ``further`` ones asked for by index."""
+    further = [int(w) for w in further]
+    if any(w < 0 or w >= n for w in further):
+        raise ScenarioError("BalancingModel", f"must be world indices from 0 to {n - 1}, got {further}",
+                            key="trace_worlds")
+    return np.unique(np.array([*range(first), *further], dtype=np.int64))
 
 
 def _reindexed(value, idx: np.ndarray, n: int):

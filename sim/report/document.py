@@ -46,7 +46,7 @@ from sim.explain.decisions import explain
 from sim.explain.record import choice_odds, traced_replicates
 from sim.explain.views import AGAINST_THE_ODDS, DecisionExplanation
 from sim.explain.wording import against_the_odds, decided_lines, num, odds_sentence, percent, state_periods
-from sim.explain.worlds import key_turning_points, typical_replicate
+from sim.explain.worlds import key_turning_points, typical_of_all, typical_replicate
 from sim.inputs.registry import format_number, split_at_quote
 from sim.explain.terms import AGENT_NAMES, DECISION_TITLES, DECISIONS
 from sim.common.variables import OUTPUTS, STATE_VARIABLES
@@ -373,10 +373,15 @@ def _typical_section(result, anchor: str, scratch: Path, level: int = 2) -> str:
            if result.timeseries is not None else
            "its choices most often match those of the other traced worlds (this run kept no per-world time "
            "series; the state each actor saw comes from the decision trace)")
-    out.append(f"<p>The simulator keeps the full reasoning of the first {len(traced)} worlds. Of these, "
-               f"<strong>world {replicate}</strong> is the most typical: {e(why)}. Here is its story, and why each "
-               f"actor did what it did at its turning points. (Any other world and year: <code>sim explain "
-               f"RUN_FOLDER --year Y --agent minsk --replicate K</code>.)</p>")
+    first = next((i for i, r in enumerate(traced) if r != i), len(traced))
+    if typical_of_all(result):
+        kept = (f"<p>Of all {result.replicates:,} worlds, <strong>world {replicate}</strong> is the most typical: "
+                f"{e(why)}. The simulator keeps the full reasoning of the first {first} worlds and of this one.")
+    else:
+        kept = (f"<p>The simulator keeps the full reasoning of the first {len(traced)} worlds. Of these, "
+                f"<strong>world {replicate}</strong> is the most typical: {e(why)}.")
+    out.append(f"{kept} Here is its story, and why each actor did what it did at its turning points. (Any other "
+               f"world and year: <code>sim explain RUN_FOLDER --year Y --agent minsk --replicate K</code>.)</p>")
     figure = _typical_figure(result, replicate, points, scratch)
     if figure is not None:
         out.append(figure_tag(figure, f"World {replicate} against all worlds",

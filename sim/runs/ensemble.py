@@ -33,6 +33,7 @@ from sim.inputs.runspec import RunSpec
 from sim.outputs import paths
 from sim.outputs.atomic import atomic_folder
 from sim.outputs.results import SCHEMA_VERSION, Result, now, summarize_years
+from sim.outputs.typical import typical_world
 from sim.common.variables import OUTPUTS
 from sim.inputs.scenario import Scenario, scenario_from_dict
 from sim.inputs.scenario import load_scenario as _load_scenario
@@ -79,6 +80,7 @@ def run(
 
     started = now()
     model, tables = _simulate(spec, progress, summary_only)
+    trace = _trace_with_typical_world(spec, model, tables["timeseries"])
     extra: dict[str, Any] = {}
     if spec.drawn:
         # The same worlds with chance alone (the same seed): what the band would be without the assumptions.
@@ -88,7 +90,7 @@ def run(
         scenario=spec.scenario.to_dict(),
         seed=model.seed,
         replicates=model.replicates,
-        trace=model.decision_trace(),
+        trace=trace,
         parameters=spec.parameter_table(),
         sources=spec.cited_sources(),
         started=started,
@@ -115,6 +117,28 @@ def _simulate(spec: RunSpec, progress, summary_only: bool):
         tables = {"timeseries": model.timeseries()}
     model.release()
     return model, tables
+
+
+def _trace_with_typical_world(spec: RunSpec, model: BalancingModel, timeseries: pd.DataFrame | None) -> pd.DataFrame:
+    """The decision trace of the first worlds and of the ensemble's typical world.
+
+    The typical world is chosen from ALL worlds' time series (:func:`sim.outputs.typical.typical_world`),
+    so it can only be traced after the run: the same worlds are run again with that world traced too.
+    Tracing draws no random numbers, so the second run is the first one, world for world (tests prove it).
+    A summary-only run keeps no time series to choose from: it keeps the first worlds' trace only.
+    """
+    trace = model.decision_trace()
+    if timeseries is None or not len(model.traced_worlds):
+        return trace
+    typical = typical_world(timeseries)
+    if typical in model.traced_worlds:
+        return trace
+    again = BalancingModel(spec.replace(trace_worlds=(typical,)))
+    while again.running:
+        again.step()
+    trace = again.decision_trace()
+    again.release()
+    return trace
 
 
 def resolve(scenario: Scenario, replicates: int | None = None, seed: int | None = None,

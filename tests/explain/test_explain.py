@@ -19,7 +19,7 @@ from sim.inputs.errors import ScenarioError
 from sim.explain.decisions import explain
 from sim.explain.record import seen_state, traced_replicates
 from sim.explain.views import AGAINST_THE_ODDS
-from sim.explain.worlds import key_turning_points, turning_points, typical_replicate
+from sim.explain.worlds import key_turning_points, turning_points, typical_of_all, typical_replicate
 from sim.common.formats import percent
 from sim.inputs.registry import Citation, find_quote, load_registry
 from sim.outputs.results import Result
@@ -45,9 +45,9 @@ def unrest(unrest_folder) -> Result:
 # --------------------------------------------------------------------------- the typical world
 
 
-def test_typical_replicate_is_the_traced_world_closest_to_the_median(unrest):
+def test_typical_replicate_is_the_world_of_all_closest_to_the_median_and_it_is_traced(unrest):
     traced = traced_replicates(unrest)
-    assert traced == list(range(25))
+    assert traced[:25] == list(range(25)) and len(traced) <= 26  # the first 25 and the typical world
     chosen = typical_replicate(unrest)
     assert chosen in traced
 
@@ -59,17 +59,44 @@ def test_typical_replicate_is_the_traced_world_closest_to_the_median(unrest):
     outputs = [o for o in outputs if spread[o] > 0]
     median = ts.groupby("year")[outputs].median()
     gaps = {}
-    for r in traced:
+    for r in range(unrest.replicates):  # all 150 worlds, not only the traced ones
         world = ts[ts["replicate"] == r].set_index("year")[outputs]
         gaps[r] = float((((world - median) / spread[outputs]) ** 2).to_numpy().mean())
     assert gaps[chosen] == pytest.approx(min(gaps.values()))
+    assert typical_of_all(unrest)
+
+
+def test_the_traced_typical_world_is_the_ensembles_world(unrest):
+    """sim.run traces the typical world in a second run of the same worlds; its trace must be that world's."""
+    typical = typical_replicate(unrest)
+    world = unrest.timeseries[unrest.timeseries["replicate"] == typical].set_index("year")
+    trace = unrest.trace[unrest.trace["replicate"] == typical]
+    chosen = trace[trace["chosen"] == 1]
+    assert len(chosen) == 6 * len(world.index[world.index > 2015])
+    for r in chosen.itertuples(index=False):
+        assert list(DECISIONS[r.agent, r.decision].options).index(r.option) - 1 == world.loc[r.year, MOVE_COLUMNS[
+            r.agent, r.decision]]
+    foreign = trace[(trace["decision"] == "foreign") & (trace["option"] == "stay")].set_index("year")
+    for year, row in foreign.iterrows():
+        assert row["seen.alignment"] == pytest.approx(world.loc[year - 1, "alignment"])
+        assert row["seen.political_prisoners"] == world.loc[year - 1, "political_prisoners"]
+
+
+def test_a_run_folder_traced_before_the_typical_world_was_says_of_which_worlds(unrest):
+    old = Result(**{**unrest.__dict__})
+    old.trace = unrest.trace[unrest.trace["replicate"] < 25]
+    text = explain(old, 2021).text()
+    if typical_of_all(old):  # the ensemble's typical world happens to be one of the first 25
+        assert f"the most typical of all {unrest.replicates} worlds" in text
+    else:
+        assert "the most typical of the 25 traced worlds" in text
 
 
 def test_explain_defaults_to_the_typical_world_and_says_so(unrest):
     explanation = explain(unrest, 2021)
     assert explanation.typical and explanation.replicate == typical_replicate(unrest)
     assert explanation.agent == "minsk" and [d.decision for d in explanation.decisions] == ["foreign", "domestic"]
-    assert "the most typical of the 25 traced worlds" in explanation.text()
+    assert f"the most typical of all {unrest.replicates} worlds" in explanation.text()
 
     other = explain(unrest, 2021, replicate=3)
     assert not other.typical and other.replicate == 3

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import mesa
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,9 @@ from sim.inputs.errors import ScenarioError
 from sim.model.model import BalancingModel
 from sim.inputs.registry import load_registry
 from sim.inputs.scenario import load_scenario
-from sim.common.variables import OUTPUTS, STATE_VARIABLES
+from sim.common.variables import MOVE_OPTIONS, OUTPUTS, STATE_VARIABLES
+from sim.explain.terms import MOVE_COLUMNS
+from sim.inputs.runspec import RunSpec
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SHARES = ["russia_trade_share", "eu_trade_share", "ukraine_trade_share", "china_trade_share", "other_trade_share"]
@@ -131,6 +134,31 @@ def test_decision_trace_explains_every_choice_of_the_traced_worlds():
     moves = {"step_east": -1, "stay": 0, "step_west": 1}
     for (replicate, year), option in chosen.items():
         assert model.history["minsk_foreign_move"][year - 2015][replicate] == moves[option]
+
+
+def test_tracing_chosen_worlds_draws_no_random_numbers():
+    """sim.run traces the typical world in a second run of the same worlds: that run must be the first one."""
+    spec = RunSpec.resolve(load_scenario(SCENARIOS / "unrest_shock.yaml"), replicates=60, seed=4, end_year=2023,
+                           trace_replicates=3)
+    plain = BalancingModel(spec).run()
+    traced = BalancingModel(spec.replace(trace_worlds=(41, 7))).run()
+    ts = plain.timeseries()
+    pd.testing.assert_frame_equal(traced.timeseries(), ts)  # every world, every output, every year
+    trace = traced.decision_trace()
+    assert sorted(trace["replicate"].unique()) == [0, 1, 2, 7, 41]
+    first = trace[trace["replicate"] < 3].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, plain.decision_trace())
+    # The chosen world's trace is that world's: its choices are its recorded moves, and it saw its own state.
+    world = ts[ts["replicate"] == 41].set_index("year")
+    rows = trace[(trace["replicate"] == 41) & (trace["chosen"] == 1)]
+    assert len(rows) == 6 * 8  # six decisions a year, 2016-2023
+    for r in rows.itertuples(index=False):
+        column = MOVE_COLUMNS[r.agent, r.decision]
+        assert MOVE_OPTIONS[column].index(r.option) - 1 == world.loc[r.year, column]
+        alignment = trace.loc[(trace["replicate"] == 41) & (trace["year"] == r.year), "seen.alignment"].dropna()
+        assert np.allclose(alignment, world.loc[r.year - 1, "alignment"])
+    with pytest.raises(ScenarioError, match=r"trace_worlds: must be world indices from 0 to 59, got \[60\]"):
+        BalancingModel(spec.replace(trace_worlds=(60,)))
 
 
 def seeds_for_batch_run(parameters: dict, count: int) -> dict:
