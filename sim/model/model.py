@@ -285,7 +285,7 @@ class BalancingModel(mesa.Model):
         """What the traced worlds see when they decide: every output as it stands before anyone
         acts (positions from the end of last year with this year's jolts, this year's drivers and
         unrest), and Russia's normal growth that the growth terms measure against."""
-        worlds = self.traced_worlds
+        worlds = np.array(self.traced_worlds, dtype=np.int64)
         if not len(worlds):
             return {}
         seen = {name: np.array(values[worlds]) for name, values in self.observe().items()}
@@ -294,7 +294,7 @@ class BalancingModel(mesa.Model):
         return seen
 
     def _record_trace(self) -> None:
-        worlds = self.traced_worlds
+        worlds = np.array(self.traced_worlds, dtype=np.int64)
         if not len(worlds):
             return
         for agent in (self.minsk, self.moscow, self.brussels):
@@ -384,13 +384,14 @@ class BalancingModel(mesa.Model):
         return table[[*TRACE_KEYS, *terms, "utility", "probability", "chosen", "feasible", *seen, "jolted"]]
 
 
-def _traced_worlds(first: int, further, n: int) -> np.ndarray:
-    """The worlds a trace keeps, in order: the first ``first`` and the ``further`` ones asked for by index."""
+def _traced_worlds(first: int, further, n: int) -> tuple[int, ...]:
+    """The worlds a trace keeps, in order: the first ``first`` and the ``further`` ones asked for by index
+    (a tuple, not an array: it names worlds, it is not a per-world value that resample would reorder)."""
     further = [int(w) for w in further]
     if any(w < 0 or w >= n for w in further):
         raise ScenarioError("BalancingModel", f"must be world indices from 0 to {n - 1}, got {further}",
                             key="trace_worlds")
-    return np.unique(np.array([*range(first), *further], dtype=np.int64))
+    return tuple(sorted({*range(first), *further}))
 
 
 def _reindexed(value, idx: np.ndarray, n: int):
