@@ -68,6 +68,11 @@ ENSEMBLES: dict[str, Ensemble] = {
     "subsidy_cut": Ensemble("subsidy_cut"),
     "return_to_balance": Ensemble("return_to_balance"),
     "war_2022": Ensemble("war_2022"),
+    # Flirting West by a regime that has just liberalized (the two jolts of "flirt" and "liberalize" at once).
+    # The baseline on the jolted ensembles' random numbers, so that jolt effects are measured on the same draws.
+    "baseline_jolt_seed": Ensemble("baseline", (), JOLT_SEED_OFFSET),
+    "flirt_liberal": Ensemble("baseline", ((2017, {"minsk.alignment": 0.3, "minsk.repression": 0.1}),),
+                              JOLT_SEED_OFFSET),
 }
 
 
@@ -141,6 +146,7 @@ class MeanVersus:
     steps: int = 0
     factor: float = 1.0
     digits: str = ".3g"
+    margin: float = 0.0  # in the output's own units: "higher" holds down to versus - margin, "lower" from versus - margin
 
     def measure(self, runs) -> tuple[tuple[float, float], str]:
         ours = float(_at(runs[self.ensemble], self.output, self.year).mean())
@@ -148,16 +154,17 @@ class MeanVersus:
         return (ours, theirs), f"{ours:{self.digits}} vs {theirs:{self.digits}}"
 
     def _margin(self, runs) -> float:
-        return self.steps * runs[self.versus].params[self.step] if self.step else 0.0
+        return self.steps * runs[self.versus].params[self.step] if self.step else self.margin
 
     def holds(self, value, runs) -> bool:
         ours, theirs = value
-        if self.direction == "higher":
-            return ours >= theirs - self._margin(runs) if self.step else ours > self.factor * theirs
-        return ours <= theirs - self._margin(runs) if self.step else ours < self.factor * theirs
+        if self.step or self.margin:
+            margin = self._margin(runs)
+            return ours >= theirs - margin if self.direction == "higher" else ours <= theirs - margin
+        return ours > self.factor * theirs if self.direction == "higher" else ours < self.factor * theirs
 
     def bound(self, runs) -> str:
-        if not self.step:
+        if not (self.step or self.margin):
             return self.direction + (f" than {self.factor:g} x {self.versus}" if self.factor != 1 else "")
         sign = ">=" if self.direction == "higher" else "<="
         return f"{sign} {self.versus} - {yaml_number(self._margin(runs))}"
@@ -216,7 +223,93 @@ class EasingAfterRelease:
         return f">= {self.at_least:.2f} and >= {self.ratio:g}x"
 
 
-Measure = Share | MeanVersus | MeanChange | EasingAfterRelease
+@dataclass(frozen=True)
+class Interaction:
+    """A difference of differences in the mean of ``output`` in ``year``: how much more the jolt of
+    ``jolted`` (against ``plain``) moves it on top of ``context`` (``jolted_in_context`` against ``context``)
+    than on its own. ``lower`` holds when the effect in context is below the effect alone by at least
+    ``steps`` steps of parameter ``step``: the jolt's effect depends on the context, not just adds to it."""
+
+    ensemble: str  # the jolt on top of the context
+    context: str
+    jolted: str
+    plain: str
+    output: str
+    year: int
+    step: str
+    steps: float = 1.0
+
+    def measure(self, runs) -> tuple[tuple[float, float], str]:
+        mean = lambda name: float(_at(runs[name], self.output, self.year).mean())  # noqa: E731
+        in_context = mean(self.ensemble) - mean(self.context)
+        alone = mean(self.jolted) - mean(self.plain)
+        return (in_context, alone), f"{in_context:+.2f} vs {alone:+.2f}"
+
+    def holds(self, value, runs) -> bool:
+        in_context, alone = value
+        return in_context <= alone - self.steps * runs[self.plain].params[self.step]
+
+    def bound(self, runs) -> str:
+        return f"<= alone - {yaml_number(self.steps * runs[self.plain].params[self.step])}"
+
+
+@dataclass(frozen=True)
+class MovesInCalm:
+    """How often Brussels moves its sanctions in a calm year: no crackdown, no more political prisoners than
+    ``max_prisoners`` and no release the year before, and no war. Holds when the share of calm world-years
+    with the move ``move`` (+1 tighten, -1 ease) is at most ``at_most``, over at least ``min_cases``."""
+
+    ensemble: str
+    move: int
+    at_most: float
+    max_prisoners: int
+    min_cases: int
+
+    def measure(self, runs) -> tuple[tuple[float, int], str]:
+        h = runs[self.ensemble].history
+        calm = ((h["crackdown"][:-1] == 0) & (h["political_prisoners"][:-1] <= self.max_prisoners)
+                & (h["prisoners_released"][:-1] == 0) & (h["ukraine_war"][1:] == 0))
+        if self.move == -1:
+            calm &= h["sanctions_level"][:-1] > 0
+        moved = (h["brussels_sanctions_move"][1:] == self.move)[calm]
+        share = float(moved.mean()) if moved.size else float("nan")
+        return (share, int(moved.size)), f"{share:.3f} of {moved.size}"
+
+    def holds(self, value, runs) -> bool:
+        share, cases = value
+        return cases >= self.min_cases and share <= self.at_most
+
+    def bound(self, runs) -> str:
+        return f"<= {self.at_most:.2f} over >= {self.min_cases}"
+
+
+@dataclass(frozen=True)
+class ReleasedShare:
+    """The mean share of the political prisoners held at the start of a year that a release frees, over the
+    world-years with a release and at least ``min_held`` prisoners held; holds when at most ``at_most``."""
+
+    ensemble: str
+    at_most: float
+    min_held: int
+    min_cases: int
+
+    def measure(self, runs) -> tuple[tuple[float, int], str]:
+        h = runs[self.ensemble].history
+        held, released = h["political_prisoners"][:-1], h["prisoners_released"][1:]
+        cases = (released > 0) & (held >= self.min_held)
+        shares = released[cases] / held[cases]
+        share = float(shares.mean()) if shares.size else float("nan")
+        return (share, int(shares.size)), f"{share:.2f} of {shares.size}"
+
+    def holds(self, value, runs) -> bool:
+        share, cases = value
+        return cases >= self.min_cases and share <= self.at_most
+
+    def bound(self, runs) -> str:
+        return f"<= {self.at_most:.2f} over >= {self.min_cases}"
+
+
+Measure = Share | MeanVersus | MeanChange | EasingAfterRelease | Interaction | MovesInCalm | ReleasedShare
 
 
 # --------------------------------------------------------------------------- the criteria
@@ -239,6 +332,7 @@ class Criterion:
         names = []
         for part in self.parts:
             names += [part.ensemble] + ([part.versus] if isinstance(part, MeanVersus) else [])
+            names += [part.context, part.jolted, part.plain] if isinstance(part, Interaction) else []
         return list(dict.fromkeys(names))
 
     @property
@@ -264,6 +358,26 @@ P5_QUOTES = (_c(HUFFPOST, "Belarus has been forced to diversify its trade linkag
 P6_WAR_QUOTES = (_c(NEWSLETTER, "until the very end"),)
 P6_RETURN_QUOTES = (_c(NEWSLETTER, "A return to the geopolitical balancing act is not just the most viable solution "
                                    "from Minsk"),)
+
+# The mechanisms of issue 13: each a counterfactual pair (a scenario against the same with one jolt).
+SEQUENCE_QUOTES = (_c(CARNEGIE, "That led to Western sanctions, isolation--and complete dependence on Moscow"),)
+CRACKDOWN_QUOTES = (_c(CARNEGIE, "the kid gloves came off and there were mass arrests"),
+                    _c(CARNEGIE, "tighten the screws once again"))
+DEMOBILIZED_QUOTES = (_c(CARNEGIE, "have been so demoralized by the way Ukraine's Maidan turned out that they have no "
+                                   "intention of following suit"),)
+TWO_STEP_QUOTES = (_c(CARNEGIE, "political opponents are imprisoned precisely so as to be amnestied"),)
+BAILOUT_QUOTES = (_c(CARNEGIE, "On the contrary: in August Belarus received a new 760 million dollar loan from Russia."),
+                  _c(CARNEGIE, "Which is why the Kremlin has nothing to fear about Lukashenko's Belarus."))
+TOLERANCE_QUOTES = (_c(CARNEGIE, "Lukashenko's rapprochement with the West will never be serious as long as his "
+                                 "autocratic domestic regime remains in place"),)
+REASONS_QUOTES = (_c(LEKSIKA, "shortly after the release of six political prisoners"),
+                  _c(LEKSIKA, "improvements to the country’s humanitarian situation"))
+TERRITORY_QUOTES = (_c(LEKSIKA, "making it extremely important to Russia’s strategic defense"),
+                    _c(NEWSLETTER, "he will stand with them in the war against Ukraine"))
+OUTPUT_QUOTES = (_c(CARNEGIE, "Lukashenko's weakest point is the economy"),
+                 _c(NEWSLETTER, "It has little to offer—aside from increasing exports—to Russia"))
+DIVERSIFY_QUOTES = (_c(HUFFPOST, "Belarus has been forced to diversify its trade linkages"),
+                    _c(HUFFPOST, "After this historic summit, Belarus deepened economic ties with Turkey."))
 
 P1_ALIGNMENT = Share("baseline", "alignment < 0", 0.8, years=(2016, 2020))
 
@@ -309,12 +423,59 @@ CRITERIA: tuple[Criterion, ...] = (
               (MeanVersus("war_2022", "ukraine_trade_share", 2025, "lower", factor=0.5),), P6_WAR_QUOTES),
     Criterion("P6", "after the first war years Minsk moves back toward the balance, unprompted",
               "mean alignment 2025 vs 2023",
-              (MeanChange("hindcast_2015", "alignment", 2023, 2025, "higher", "back toward 0"),), P6_RETURN_QUOTES,
-              expected=False,
-              why_not="the war's pulls East outweigh the pulls back at the registry values (docs/validation.md, "
-                      "section 2); scenarios/return_to_balance.yaml imposes the 2024 changes instead"),
+              (MeanChange("hindcast_2015", "alignment", 2023, 2025, "higher", "back toward 0"),), P6_RETURN_QUOTES),
     Criterion("P6", "... and when the 2024 changes are imposed", "mean alignment 2025 vs 2023",
               (MeanChange("return_to_balance", "alignment", 2023, 2025, "higher", "back toward 0"),), P6_RETURN_QUOTES),
+    # ---- issue 13: the mechanisms, as counterfactual pairs
+    Criterion("P3", "a threatened, sanctioned regime turns to Moscow (the full 2010 sequence)",
+              "mean alignment 2023 vs baseline (at least one alignment step East)",
+              (MeanVersus("unrest_shock", "alignment", 2023, "lower", step="minsk.alignment_step", steps=1),),
+              SEQUENCE_QUOTES),
+    Criterion("P3", "a crackdown costs the regime at home", "mean regime security and legitimacy 2021 vs baseline",
+              (MeanVersus("unrest_shock", "regime_security", 2021, "lower"),
+               MeanVersus("unrest_shock", "legitimacy", 2021, "lower")), CRACKDOWN_QUOTES),
+    Criterion("P3", "a mass crackdown fills the prisons for years",
+              "smallest yearly share of worlds with 300 or more political prisoners, 2021-2023",
+              (Share("unrest_shock", "political_prisoners >= 300", 0.7, years=(2021, 2023)),), CRACKDOWN_QUOTES),
+    Criterion("P3", "a crushed street stays quieter at the next election", "mean crackdown 2025 vs baseline",
+              (MeanVersus("unrest_shock", "crackdown", 2025, "lower", factor=0.7),), DEMOBILIZED_QUOTES),
+    Criterion("P2", "releases are a two-step: a gesture frees some, the rest stay held",
+              "mean share of the held prisoners a release frees, where 50 or more were held",
+              (ReleasedShare("return_to_balance", 0.5, min_held=50, min_cases=100),), TWO_STEP_QUOTES),
+    Criterion("P4", "Moscow props up a threatened ally", "share of worlds not cutting support in 2021; mean 2021 vs baseline",
+              (Share("unrest_shock", "moscow_subsidy_move@2021 > -1", 0.85),
+               MeanVersus("unrest_shock", "subsidy_pct_gdp", 2021, "higher")), BAILOUT_QUOTES),
+    Criterion("P4", "Moscow keeps paying its wartime ally", "share of worlds not cutting support in 2022",
+              (Share("war_2022", "moscow_subsidy_move@2022 > -1", 0.8),), BAILOUT_QUOTES),
+    Criterion("P4", "Moscow tolerates flirting only while the regime stays autocratic",
+              "mean subsidy 2019: the flirt's effect on a liberalized regime vs on an autocratic one",
+              (Interaction("flirt_liberal", "liberalize", "flirt", "baseline_jolt_seed", "subsidy_pct_gdp", 2019,
+                           "moscow.subsidy_step"),), TOLERANCE_QUOTES),
+    Criterion("P2", "Brussels keeps its sanctions in a calm year",
+              "share of calm world-years (no crackdown, release or war; 10 prisoners or fewer) the EU tightens",
+              (MovesInCalm("baseline", 1, 0.04, max_prisoners=10, min_cases=1000),), REASONS_QUOTES),
+    Criterion("P3", "sanctions imposed for a crackdown stick while nothing is released",
+              "share of worlds with sanctions in force, 2024", (Share("unrest_shock", "sanctions_level@2024 >= 1", 0.7),),
+              REASONS_QUOTES),
+    Criterion("P6", "a war waged partly from Belarus's territory brings broad sanctions at once",
+              "share of worlds with sanctions in force in 2022 and broad in 2023; not easing or engaging more in 2022",
+              (Share("war_2022", "sanctions_level@2022 >= 1", 0.8), Share("war_2022", "sanctions_level@2023 == 2", 0.6),
+               Share("war_2022", "brussels_sanctions_move@2022 > -1", 0.98),
+               Share("war_2022", "brussels_engagement_move@2022 < 1", 0.95)), TERRITORY_QUOTES),
+    Criterion("P6", "shocks hit the level of output: a fall, then a rebound on Russian war demand",
+              "mean growth 2023 vs 2022; Russia's growth 2024 vs baseline; growth 2027 vs baseline (within 1 point)",
+              (MeanChange("war_2022", "gdp_growth", 2022, 2023, "higher", "the rebound"),
+               MeanVersus("war_2022", "russia_growth", 2024, "higher"),
+               MeanVersus("war_2022", "gdp_growth", 2027, "higher", margin=1.0)), OUTPUT_QUOTES),
+    Criterion("P5", "a subsidy cut costs a few years of growth, not every year",
+              "mean growth 2025 vs baseline (within 1 point)",
+              (MeanVersus("subsidy_cut", "gdp_growth", 2025, "higher", margin=1.0),), OUTPUT_QUOTES),
+    *(Criterion("P5", "under Western sanctions trade reroutes to China and third countries",
+                f"mean {output} 2023 vs baseline", (MeanVersus("unrest_shock", output, 2023, "higher"),),
+                DIVERSIFY_QUOTES)
+      for output in ("china_trade_share", "other_trade_share")),
+    Criterion("P6", "a war cuts trade with Ukraine within the year", "mean ukraine_trade_share 2022 vs baseline",
+              (MeanVersus("war_2022", "ukraine_trade_share", 2022, "lower", factor=0.6),), P6_WAR_QUOTES),
 )
 
 

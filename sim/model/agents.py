@@ -84,8 +84,8 @@ class Minsk(BalancingAgent):
     DOMESTIC_OPTIONS = MOVE_OPTIONS["minsk_domestic_move"]
     SEES = {
         "foreign": ("alignment", "subsidy_pct_gdp", "russia_trade_share", "russia_growth", "russia_normal_growth",
-                    "integration_pressure", "sanctions_level", "eu_engagement", "ukraine_war", "unrest",
-                    "political_prisoners"),
+                    "integration_pressure", "sanctions_level", "eu_engagement", "ukraine_war", "war_years", "unrest",
+                    "political_prisoners", "regime_threat"),
         "domestic": ("unrest", "eu_engagement"),
     }
 
@@ -98,10 +98,22 @@ class Minsk(BalancingAgent):
         self.prisoners_released = np.full(n, p["minsk.prisoners_released_2015"], dtype=np.int64)
         self.unrest = np.full(n, p["minsk.unrest_2015"], dtype=float)
         self.legitimacy = np.full(n, p["minsk.legitimacy_2015"], dtype=float)
+        self.unrest_faced = self.unrest.copy()
+        self.mobilization = np.full(n, p["minsk.mobilization_2015"], dtype=float)
+        self.regime_threat = np.full(n, p["minsk.regime_threat_2015"], dtype=float)
+        self.territory_access = np.zeros(n, dtype=np.int64)
         self.crackdown = np.zeros(n, dtype=np.int64)
         # 2015 was a year of Western gestures: the six releases (HuffPost-2016).
         self.foreign_move = np.where(self.prisoners_released > 0, 1, 0).astype(np.int64)
         self.domestic_move = np.zeros(n, dtype=np.int64)
+
+    def grant_territory(self, world) -> None:
+        """While Russia fights, a Minsk leaning East of ``minsk.territory_access_alignment`` lets Russian forces
+        use its territory; once granted, access lasts as long as the war ("Belarus is situated on the border of
+        some of NATO's eastern most member states, making it extremely important to Russia's strategic
+        defense", Leksika-2016). Runs at the start of the year, before jolts, so a scenario may set it."""
+        dependent = self.alignment <= self.p["minsk.territory_access_alignment"]
+        self.territory_access = (world.ukraine_war * np.maximum(self.territory_access, dependent)).astype(np.int64)
 
     def decide(self):
         """Choose a foreign move and a domestic move on the picture at the start of the year."""
@@ -113,11 +125,16 @@ class Minsk(BalancingAgent):
         """Utility of leaning East, holding the balance or tilting West.
 
         East pulls through subsidies and trade ("deep economic ties with Russia ...
-        effectively prevents it from opposing Moscow's policies", Leksika-2016) and
-        a Russia at war; West pulls through a Russian slump ("Belarus has been forced
-        to diversify its trade linkages", HuffPost-2016), Russian pressure on
-        sovereignty (the air base "abruptly rejected", Carnegie-2015), escaping
-        sanctions and the EU's offer. Gestures West are shunned when unrest
+        effectively prevents it from opposing Moscow's policies", Leksika-2016), a
+        Russia at war (a pull that fades as the war drags on: "You promised us a quick
+        victory in Ukraine—but that hasn't happened", Newsletter-2024) and, for a
+        regime still shaken by its crackdown and sanctioned for it, isolation ("That
+        led to Western sanctions, isolation--and complete dependence on Moscow",
+        Carnegie-2015). West pulls through Russian pressure on sovereignty (the air
+        base "abruptly rejected", Carnegie-2015), escaping sanctions (once the regime
+        feels safe again) and the EU's offer. A Russian slump makes a step East
+        unattractive rather than pulling West ("Belarus has been forced to diversify its
+        trade linkages", HuffPost-2016). Gestures West are shunned when unrest
         threatens ("he will immediately put an end to all liberal experiments",
         Carnegie-2015), and extremes are disliked (the multi-vector policy).
         """
@@ -127,11 +144,14 @@ class Minsk(BalancingAgent):
         return {
             "subsidy_ties": _directional(-p["minsk.weight_subsidy"] * m.moscow.subsidy_pct_gdp / 10.0),
             "trade_dependence": _directional(-p["minsk.weight_trade_dependence"] * m.economy.russia_trade_share),
-            "russia_slump": _directional(p["minsk.weight_russia_slump"] * m.world.russia_slump()),
+            "russia_slump": _only(0, -p["minsk.weight_russia_slump"] * m.world.russia_slump(), n),
             "sovereignty": _directional(p["minsk.weight_sovereignty"] * m.moscow.integration_pressure),
-            "sanctions_relief": _directional(p["minsk.weight_sanctions_relief"] * m.brussels.sanctions_level),
+            "sanctions_relief": _directional(p["minsk.weight_sanctions_relief"] * m.brussels.sanctions_level
+                                             * (1 - self.regime_threat)),
+            "isolation": _directional(-p["minsk.weight_isolation"] * m.brussels.sanctions_level * self.regime_threat),
             "eu_offer": _directional(p["minsk.weight_eu_engagement"] * m.brussels.eu_engagement),
-            "war_loyalty": _directional(-p["minsk.weight_war_loyalty"] * m.world.ukraine_war),
+            "war_loyalty": _directional(-p["minsk.weight_war_loyalty"] * m.world.ukraine_war
+                                        * (1 - p["minsk.war_loyalty_fade"]) ** np.maximum(0, m.world.war_years - 1)),
             "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
             "release_cost": _only(2, -p["minsk.weight_release_cost"]
                                   * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
@@ -159,7 +179,16 @@ class Minsk(BalancingAgent):
         }
 
     def act(self):
-        """Apply the year's moves to alignment, repression, prisoners and unrest."""
+        """Apply the year's moves to alignment, repression, prisoners, unrest and the regime's standing.
+
+        A crackdown costs legitimacy, demobilizes the street (arrests, fear, exile: "Belarusians
+        have been so demoralized by the way Ukraine's Maidan turned out that they have no intention of
+        following suit", Carnegie-2015, the same mechanism at home) and leaves a regime that feels
+        threatened: it keeps the screws tight ("tighten the screws once again") and keeps arresting
+        while the threat lasts. A Western gesture frees a batch of prisoners, not the prisons: "a
+        well-choreographed two-step process in which political opponents are imprisoned precisely so
+        as to be amnestied" (Carnegie-2015).
+        """
         p, rng = self.p, self.model.streams
         self.foreign_move = self.foreign.direction().astype(np.int64)
         self.domestic_move = self.domestic.direction().astype(np.int64)
@@ -169,22 +198,33 @@ class Minsk(BalancingAgent):
 
         self.alignment = np.clip(self.alignment + p["minsk.alignment_step"] * self.foreign_move, -1, 1)
 
-        relaxed = self.repression + p["minsk.repression_relaxation"] * (p["minsk.repression_baseline"] - self.repression)
+        # A threatened regime does not relax: the pull back to the baseline shrinks with the threat.
+        relaxed = self.repression + (p["minsk.repression_relaxation"] * (1 - self.regime_threat)
+                                     * (p["minsk.repression_baseline"] - self.repression))
         self.repression = np.clip(
             np.where(crack_down, self.repression + p["minsk.crackdown_repression_step"],
                      np.where(loosen, self.repression - p["minsk.loosening_repression_step"], relaxed)),
             0, 1)
 
-        # Prisoners: sentences end, a Western gesture frees most of the rest, then new arrests.
+        # Prisoners: sentences end, a Western gesture frees a batch, then new arrests: routine ones, the
+        # crackdown's, and the purge that follows a crackdown while the regime still feels threatened.
         served = rng.binomial(self.political_prisoners, p["minsk.prisoner_exit_rate"])
         held = self.political_prisoners - served
-        self.prisoners_released = np.where(tilt_west, np.round(held * p["minsk.release_fraction"]), 0).astype(np.int64)
+        batch = np.minimum(held, np.round(p["minsk.release_minimum"] + p["minsk.release_fraction"] * held))
+        self.prisoners_released = np.where(tilt_west, batch, 0).astype(np.int64)
         held = held - self.prisoners_released
-        arrests_mean = p["minsk.routine_imprisonment"] * self.repression + p["minsk.crackdown_arrests"] * crack_down
+        arrests_mean = (p["minsk.routine_imprisonment"] * self.repression + p["minsk.crackdown_arrests"] * crack_down
+                        + p["minsk.purge_arrests"] * self.regime_threat)
         self.political_prisoners = held + rng.poisson(arrests_mean)
 
         self.crackdown = crack_down.astype(np.int64)
+        self.unrest_faced = self.unrest.copy()  # what the domestic decision saw, before any suppression
         self.unrest = np.where(crack_down, self.unrest * (1 - p["minsk.crackdown_unrest_suppression"]), self.unrest)
+        self.legitimacy = np.where(crack_down, np.clip(self.legitimacy - p["minsk.crackdown_legitimacy_cost"], 0, 1),
+                                   self.legitimacy)
+        self.mobilization = np.where(crack_down, self.mobilization * (1 - p["minsk.crackdown_demobilization"]),
+                                     self.mobilization)
+        self.regime_threat = np.where(crack_down, 1.0, self.regime_threat)
 
 
 class Moscow(BalancingAgent):
@@ -202,7 +242,7 @@ class Moscow(BalancingAgent):
     PRESSURE_OPTIONS = MOVE_OPTIONS["moscow_pressure_move"]
     SEES = {
         "subsidy": ("russia_growth", "russia_normal_growth", "subsidy_pct_gdp", "repression", "alignment",
-                    "sanctions_level", "ukraine_war"),
+                    "sanctions_level", "ukraine_war", "war_years", "regime_threat"),
         "pressure": ("integration_pressure", "repression", "alignment", "sanctions_level", "ukraine_war"),
     }
 
@@ -218,24 +258,43 @@ class Moscow(BalancingAgent):
         """How far Minsk's repression has fallen below the line Moscow tolerates (the Dubcek line)."""
         return np.maximum(0.0, self.p["moscow.liberalization_tolerance"] - self.model.minsk.repression)
 
+    def seriousness(self) -> np.ndarray:
+        """How seriously Moscow takes a Western turn: 0 for a regime at or above the Dubcek line, rising to 1
+        as repression falls to nothing. "Lukashenko's rapprochement with the West will never be serious as
+        long as his autocratic domestic regime remains in place" (Carnegie-2015)."""
+        return self.liberalization() / self.p["moscow.liberalization_tolerance"]
+
     def decide(self):
         self.decisions = []
         self.subsidy = self._choose("subsidy", self.SUBSIDY_OPTIONS, self.subsidy_terms())
         self.pressure = self._choose("pressure", self.PRESSURE_OPTIONS, self.pressure_terms())
 
     def subsidy_terms(self) -> dict[str, np.ndarray]:
-        """Utility of cutting, keeping or raising subsidy and loans."""
+        """Utility of cutting, keeping or raising subsidy and loans.
+
+        Moscow props up an ally its own crackdown has left threatened and sanctioned (after 2010, "complete
+        dependence on Moscow"; in 2015, when the regime was weak, "in August Belarus received a new 760
+        million dollar loan from Russia", Carnegie-2015) and pays a wartime ally, less so as the war drags
+        on ("the import-substitution loan ... has been significantly cut", Newsletter-2024). It tolerates a
+        Western turn by an autocrat and punishes one that is serious (``seriousness``).
+        """
         p, m, n = self.p, self.model, self.replicates
         cost = _move_cost(p["moscow.move_cost"])
+        alignment = m.minsk.alignment
+        war_support = (m.world.ukraine_war
+                       * (1 - p["moscow.war_support_fade"]) ** np.maximum(0, m.world.war_years - 1))
         return {
             "russian_economy": _directional(p["moscow.weight_russian_economy"]
                                             * (m.world.russia_growth - m.world.russia_normal_growth())),
             "subsidy_burden": _directional(-p["moscow.weight_subsidy_cost"] * self.subsidy_pct_gdp / 10.0),
             "keep_ally": _directional(np.full(n, p["moscow.weight_keep_ally"])),
             "liberalization": _directional(-p["moscow.weight_liberalization"] * self.liberalization()),
-            "loyalty": _directional(-p["moscow.weight_alignment"] * m.minsk.alignment),
+            "loyalty": _directional(-p["moscow.weight_alignment"] * np.minimum(alignment, 0.0)),
+            "serious_west_turn": _directional(-p["moscow.weight_serious_west_turn"] * np.maximum(alignment, 0.0)
+                                              * self.seriousness()),
             "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"] * m.brussels.sanctions_level),
-            "war_budget": _directional(-p["moscow.weight_war_budget"] * m.world.ukraine_war),
+            "prop_up_ally": _directional(p["moscow.weight_prop_up_ally"] * m.minsk.regime_threat),
+            "war_ally_support": _directional(p["moscow.weight_war_ally_support"] * war_support),
             "inertia": cost,
         }
 
@@ -247,7 +306,8 @@ class Moscow(BalancingAgent):
             "integration_ambition": _directional(np.full(n, p["moscow.weight_integration_ambition"])),
             "backlash": _directional(-p["moscow.weight_pressure_backlash"] * self.integration_pressure),
             "liberalization": _directional(p["moscow.weight_liberalization"] * self.liberalization()),
-            "west_drift": _directional(p["moscow.weight_west_drift"] * np.maximum(0.0, m.minsk.alignment)),
+            "west_drift": _directional(p["moscow.weight_west_drift"] * np.maximum(0.0, m.minsk.alignment)
+                                       * self.seriousness()),
             "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"] * m.brussels.sanctions_level),
             "war_ally": _directional(p["moscow.weight_war_ally"] * m.world.ukraine_war),
             "inertia": cost,
@@ -278,9 +338,10 @@ class Brussels(BalancingAgent):
     SANCTIONS_OPTIONS = MOVE_OPTIONS["brussels_sanctions_move"]
     ENGAGEMENT_OPTIONS = MOVE_OPTIONS["brussels_engagement_move"]
     SEES = {
-        "sanctions": ("political_prisoners", "prisoners_released", "crackdown", "alignment", "ukraine_war",
+        "sanctions": ("political_prisoners", "prisoners_released", "crackdown", "territory_access",
                       "sanctions_level"),
-        "engagement": ("minsk_foreign_move", "prisoners_released", "crackdown", "sanctions_level"),
+        "engagement": ("minsk_foreign_move", "prisoners_released", "crackdown", "territory_access",
+                       "sanctions_level"),
     }
 
     def __init__(self, model):
@@ -303,16 +364,22 @@ class Brussels(BalancingAgent):
         return np.tanh(self.model.minsk.prisoners_released / self.p["brussels.release_scale"])
 
     def sanctions_terms(self) -> dict[str, np.ndarray]:
-        """Utility of easing, keeping or tightening sanctions, on last year's record."""
+        """Utility of easing, keeping or tightening sanctions, on last year's record.
+
+        Brussels moves for reasons: prisoners, releases, a crackdown, and complicity in the war, which
+        is the act of letting Russia use Belarus's territory ("making it extremely important to Russia's
+        strategic defense", Leksika-2016), not a leaning. Moving either way costs (a unanimous Council), and
+        lifting sanctions in force costs more than keeping them: they stick until a reason to ease comes.
+        """
         p, m, n = self.p, self.model, self.replicates
         prisoners_over = (m.minsk.political_prisoners - p["brussels.prisoner_tolerance"]) / p["brussels.prisoner_scale"]
         return {
             "political_prisoners": _directional(p["brussels.weight_prisoners"] * np.tanh(prisoners_over)),
             "releases": _directional(-p["brussels.weight_releases"] * self._release_signal()),
             "crackdown": _directional(p["brussels.weight_crackdown"] * m.minsk.crackdown),
-            "war_complicity": _directional(p["brussels.weight_war_complicity"] * m.world.ukraine_war
-                                           * np.maximum(0.0, -m.minsk.alignment)),
+            "war_complicity": _directional(p["brussels.weight_war_complicity"] * m.minsk.territory_access),
             "change_cost": _move_cost(p["brussels.sanctions_change_cost"]),
+            "sanctions_stick": _only(0, -p["brussels.sanctions_stickiness"], n),
         }
 
     def engagement_terms(self) -> dict[str, np.ndarray]:
@@ -323,6 +390,7 @@ class Brussels(BalancingAgent):
             "releases": _directional(p["brussels.weight_releases"] * self._release_signal()),
             "crackdown": _directional(-p["brussels.weight_crackdown"] * m.minsk.crackdown),
             "sanctions": _directional(-p["brussels.weight_engagement_sanctions"] * self.sanctions_level),
+            "war_complicity": _directional(-p["brussels.weight_war_complicity"] * m.minsk.territory_access),
             "inertia": _move_cost(p["brussels.move_cost"]),
         }
 

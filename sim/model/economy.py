@@ -28,6 +28,7 @@ class World:
         self.china_investment = np.full(n, p["world.china_investment_2015"], dtype=float)
         self.election = np.full(n, self.is_election_year(int(p["model.base_year"])), dtype=np.int64)
         self.maidan_effect = np.full(n, p["world.maidan_effect_2015"], dtype=float)
+        self.war_years = self.ukraine_war.copy()  # years the war has lasted, this one included
 
     def is_election_year(self, year: int):
         """True in an election year (an array over worlds when the calendar parameters differ by world)."""
@@ -50,21 +51,31 @@ class World:
         the combined effect of sanctions and low oil prices", HuffPost-2016). The
         Maidan deterrent wears off with a half-life ("if the paralyzing effect of the
         Ukrainian crisis begins to wear off", Carnegie-2015); a war next door deters too.
+        A war economy buys: Russia's growth gains war demand from the war's second year,
+        after a first year's shock (ASSUMPTIONS informed by the record, docs/ODD.md 7.2).
         """
         p, n = self.p, len(self.oil_price)
         log_gap = np.log(p["world.oil_price_long_run"]) - np.log(self.oil_price)
         self.oil_price = np.exp(np.log(self.oil_price) + p["world.oil_price_reversion"] * log_gap
                                 + p["world.oil_price_volatility"] * rng.standard_normal(n))
+        war = np.full(n, p["world.ukraine_war_ongoing"], dtype=np.int64)
+        war_begins = (war == 1) & (self.ukraine_war == 0)
         self.russia_growth = (p["world.russia_trend_growth"]
                               + p["world.russia_oil_elasticity"] * np.log(self.oil_price / p["world.oil_price_reference"])
                               - p["world.russia_sanctions_drag"]
+                              + p["world.russia_war_demand"] * (war & ~war_begins)
+                              - p["world.russia_war_onset_shock"] * war_begins
                               + p["world.russia_growth_volatility"] * rng.standard_normal(n))
-        self.ukraine_war = np.full(n, p["world.ukraine_war_ongoing"], dtype=np.int64)
+        self.ukraine_war = war
         self.china_investment = np.full(n, p["world.china_investment_pct_gdp"], dtype=float)
         self.election = np.full(n, self.is_election_year(year), dtype=np.int64)
         years_since_base = year - p["model.base_year"]
         maidan = p["world.maidan_effect_2015"] * 0.5 ** (years_since_base / p["world.maidan_effect_half_life"])
         self.maidan_effect = np.maximum(maidan, p["world.war_deterrent_effect"] * self.ukraine_war).astype(float)
+
+    def count_war_years(self) -> None:
+        """Years the war has lasted, this one included (0 in peace); after any jolt to the war."""
+        self.war_years = np.where(self.ukraine_war == 1, self.war_years + 1, 0).astype(np.int64)
 
 
 class Society:
@@ -77,9 +88,15 @@ class Society:
         Legitimacy follows last year's growth ("his legitimacy is predicated on the
         success of his state-led economic model", HuffPost-2016) and international
         status. Unrest is driven by economic pain, elections and missing legitimacy,
-        damped by repression and by the Maidan deterrent.
+        damped by repression and by the Maidan deterrent, and it reaches the street only
+        as far as society is mobilized: a crushed street recovers its capacity to protest
+        slowly. The regime's sense of threat after a crackdown fades year by year.
         """
         n = len(minsk.unrest)
+        minsk.mobilization = np.clip(minsk.mobilization + p["minsk.mobilization_recovery"] * (1 - minsk.mobilization),
+                                     0, 1)
+        minsk.regime_threat = minsk.regime_threat * p["minsk.threat_persistence"]
+        minsk.grant_territory(world)
         status = (minsk.foreign_move >= 0).astype(float)
         legitimacy_target = np.clip(
             p["minsk.legitimacy_base"]
@@ -96,7 +113,7 @@ class Society:
                  - p["minsk.unrest_repression_damping"] * minsk.repression
                  - p["minsk.unrest_maidan_damping"] * world.maidan_effect)
         rho = p["minsk.unrest_persistence"]
-        minsk.unrest = np.clip(rho * minsk.unrest + (1 - rho) * drive
+        minsk.unrest = np.clip(rho * minsk.unrest + (1 - rho) * drive * minsk.mobilization
                                + p["minsk.unrest_volatility"] * rng.standard_normal(n), 0, 1)
 
     @staticmethod
@@ -121,6 +138,9 @@ class Economy:
         self.shares = np.broadcast_to(normalized, (n, len(TRADE_PARTNERS))).copy()  # (replicates, partners)
         self.energy_dependence = np.full(n, p["energy.dependence_2015"], dtype=float)
         self.gdp_growth = np.full(n, p["economy.gdp_growth_2015"], dtype=float)
+        self.output_gap = np.full(n, p["economy.output_gap_2015"], dtype=float)
+        # Where last year's conditions put the level of output (level_effect); a change from it opens a gap.
+        self.level_conditions = np.broadcast_to(self.level_effect_2015(), (n,)).astype(float)
         # The 2015 picture the trade weights are measured from.
         self.reference = {
             "alignment": p["minsk.alignment_2015"],
@@ -153,17 +173,23 @@ class Economy:
                             + p["trade.war_russia_gain"] * war)
         log_weight[:, 1] = p["trade.alignment_sensitivity"] * d_align - p["trade.sanctions_sensitivity"] * d_sanctions
         log_weight[:, 2] = -p["trade.war_ukraine_loss"] * war
+        # Under Western sanctions trade reroutes to Russia and, beyond it, to China and third countries.
+        rerouting = p["trade.sanctions_rerouting"] * d_sanctions
         log_weight[:, 3] = (p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
-                            + p["trade.slump_diversification_sensitivity"] * russia_slump)
-        log_weight[:, 4] = p["trade.slump_diversification_sensitivity"] * russia_slump
+                            + p["trade.slump_diversification_sensitivity"] * russia_slump + rerouting)
+        log_weight[:, 4] = p["trade.slump_diversification_sensitivity"] * russia_slump + rerouting
         weights = self.base_shares * np.exp(log_weight)
         return weights / weights.sum(axis=1, keepdims=True)
 
     def update(self, minsk, moscow, brussels, world, rng: np.random.Generator) -> None:
         """Move trade and energy toward their targets and compute this year's growth."""
         p, n = self.p, len(minsk.alignment)
-        inertia = per_world(p["trade.inertia"])
-        self.shares = inertia * self.shares + (1 - inertia) * self.trade_targets(minsk, brussels, world)
+        # Ties build slowly but are cut fast (a border closed by war, a market shut by sanctions): a falling
+        # share keeps less of last year's than a rising one; the mix is then renormalized to sum to 1.
+        targets = self.trade_targets(minsk, brussels, world)
+        inertia = np.where(targets < self.shares, per_world(p["trade.cutoff_inertia"]), per_world(p["trade.inertia"]))
+        mixed = inertia * self.shares + (1 - inertia) * targets
+        self.shares = mixed / mixed.sum(axis=1, keepdims=True)
 
         # Energy: a Western tilt sheds some dependence, leaning East regains it.
         tilt_west = minsk.foreign_move == 1
@@ -179,11 +205,31 @@ class Economy:
                           + self.share("ukraine") * ukraine_growth
                           + self.share("china") * p["world.china_growth"]
                           + self.share("other") * p["world.other_growth"])
+        # Shocks hit the level of output: a change in conditions opens an output gap that then closes.
+        conditions = self.level_effect(moscow, brussels, world)
+        previous_gap = self.output_gap
+        self.output_gap = (p["economy.output_gap_persistence"] * previous_gap
+                           + (conditions - self.level_conditions))
+        self.level_conditions = conditions
         self.gdp_growth = (p["economy.potential_growth"]
                            + p["economy.partner_growth_pass_through"] * partner_growth
-                           + p["economy.subsidy_growth_effect"] * (moscow.subsidy_pct_gdp - p["moscow.subsidy_pct_gdp_2015"])
-                           - p["economy.sanctions_cost"] * brussels.sanctions_level
                            + p["economy.china_investment_effect"] * world.china_investment
-                           + p["economy.engagement_effect"] * brussels.eu_engagement
-                           - p["economy.war_cost"] * world.ukraine_war
+                           + (self.output_gap - previous_gap)
                            + p["economy.growth_volatility"] * rng.standard_normal(n))
+
+    def level_effect(self, moscow, brussels, world) -> np.ndarray:
+        """Where this year's conditions put the level of output, in % of potential: Russian support, EU
+        sanctions and engagement, and the war next door."""
+        p = self.p
+        return (p["economy.subsidy_level_effect"] * moscow.subsidy_pct_gdp
+                - p["economy.sanctions_cost"] * brussels.sanctions_level
+                + p["economy.engagement_effect"] * brussels.eu_engagement
+                - p["economy.war_cost"] * world.ukraine_war)
+
+    def level_effect_2015(self):
+        """The level effect of the 2015 picture (the registry's initial values)."""
+        p = self.p
+        return (p["economy.subsidy_level_effect"] * p["moscow.subsidy_pct_gdp_2015"]
+                - p["economy.sanctions_cost"] * p["brussels.sanctions_level_2015"]
+                + p["economy.engagement_effect"] * p["brussels.eu_engagement_2015"]
+                - p["economy.war_cost"] * p["world.ukraine_war_2015"])

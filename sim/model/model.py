@@ -184,6 +184,7 @@ class BalancingModel(mesa.Model):
         self._apply_parameter_events(self.year)
         self.world.update(self.year, self.streams)
         self._apply_state_jolts(self.year, prefix="world.")
+        self.world.count_war_years()
         Society.update(self.params, self.minsk, self.world, self.economy, self.streams)
         self._apply_state_jolts(self.year, exclude_prefix="world.")
 
@@ -248,10 +249,15 @@ class BalancingModel(mesa.Model):
             "political_prisoners": m.political_prisoners,
             "prisoners_released": m.prisoners_released,
             "unrest": m.unrest,
+            "unrest_faced": m.unrest_faced,
+            "mobilization": m.mobilization,
+            "regime_threat": m.regime_threat,
+            "territory_access": m.territory_access,
             "legitimacy": m.legitimacy,
             "regime_security": self.regime_security,
             "crackdown": m.crackdown,
             "gdp_growth": e.gdp_growth,
+            "output_gap": e.output_gap,
             "minsk_foreign_move": m.foreign_move,
             "minsk_domestic_move": m.domestic_move,
             "moscow_subsidy_move": mo.subsidy_move,
@@ -261,6 +267,7 @@ class BalancingModel(mesa.Model):
             "oil_price": w.oil_price,
             "russia_growth": w.russia_growth,
             "ukraine_war": w.ukraine_war,
+            "war_years": w.war_years,
             "china_investment": w.china_investment,
             "election": w.election,
             "maidan_effect": w.maidan_effect,
