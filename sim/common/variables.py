@@ -142,6 +142,8 @@ OUTPUTS: dict[str, Output] = {
         Output("war_years", "years", "years the war in Ukraine has lasted, this one included", label="Years of war"),
         Output("china_investment", "% of GDP per year", "Chinese investment inflow (exogenous driver)", label="Chinese investment"),
         Output("election", "0/1", "presidential election year (exogenous driver)", "event", label="Election year"),
+        Output("campaign", "0/1", "an election campaign: the election year and the year before it (exogenous driver)",
+               "event", label="Election campaign"),
         Output("maidan_effect", "index 0-1", "deterrent effect of Ukraine's turmoil on protest", label="Maidan deterrent effect"),
     ]
 }

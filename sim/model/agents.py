@@ -85,7 +85,7 @@ class Minsk(BalancingAgent):
     SEES = {
         "foreign": ("alignment", "subsidy_pct_gdp", "russia_trade_share", "russia_growth", "russia_normal_growth",
                     "integration_pressure", "sanctions_level", "eu_engagement", "ukraine_war", "war_years", "unrest",
-                    "political_prisoners", "regime_threat"),
+                    "political_prisoners", "regime_threat", "campaign"),
         "domestic": ("unrest", "eu_engagement"),
     }
 
@@ -136,7 +136,10 @@ class Minsk(BalancingAgent):
         unattractive rather than pulling West ("Belarus has been forced to diversify its
         trade linkages", HuffPost-2016). Gestures West are shunned when unrest
         threatens ("he will immediately put an end to all liberal experiments",
-        Carnegie-2015), and extremes are disliked (the multi-vector policy).
+        Carnegie-2015), and extremes are disliked (the multi-vector policy), more so
+        in an election campaign, which wants "conditions of mild or limited pressure on
+        Minsk from both the West and Russia" (Newsletter-2024; in 2015 "In this election
+        campaign Lukashenko prioritized improving relations with the European Union").
         """
         p, m, n = self.p, self.model, self.replicates
         step = p["minsk.alignment_step"]
@@ -156,6 +159,8 @@ class Minsk(BalancingAgent):
             "release_cost": _only(2, -p["minsk.weight_release_cost"]
                                   * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
             "balance_preference": tuple(-p["minsk.balance_preference"] * a**2 for a in alignment_after),
+            "campaign_balance": tuple(-p["minsk.campaign_balance_preference"] * m.world.campaign * a**2
+                                      for a in alignment_after),
             "inertia": _move_cost(p["minsk.move_cost"]),
         }
 
@@ -259,10 +264,11 @@ class Moscow(BalancingAgent):
         return np.maximum(0.0, self.p["moscow.liberalization_tolerance"] - self.model.minsk.repression)
 
     def seriousness(self) -> np.ndarray:
-        """How seriously Moscow takes a Western turn: 0 for a regime at or above the Dubcek line, rising to 1
-        as repression falls to nothing. "Lukashenko's rapprochement with the West will never be serious as
-        long as his autocratic domestic regime remains in place" (Carnegie-2015)."""
-        return self.liberalization() / self.p["moscow.liberalization_tolerance"]
+        """How seriously Moscow takes a Western turn: 0 for a regime repressing at ``moscow.serious_turn_repression``
+        or more, rising to 1 as repression falls to nothing. "Lukashenko's rapprochement with the West will
+        never be serious as long as his autocratic domestic regime remains in place" (Carnegie-2015)."""
+        line = self.p["moscow.serious_turn_repression"]
+        return np.clip(1.0 - self.model.minsk.repression / line, 0.0, 1.0)
 
     def decide(self):
         self.decisions = []

@@ -27,6 +27,7 @@ class World:
         self.ukraine_war = np.full(n, p["world.ukraine_war_2015"], dtype=np.int64)
         self.china_investment = np.full(n, p["world.china_investment_2015"], dtype=float)
         self.election = np.full(n, self.is_election_year(int(p["model.base_year"])), dtype=np.int64)
+        self.campaign = np.full(n, self.is_campaign_year(int(p["model.base_year"])), dtype=np.int64)
         self.maidan_effect = np.full(n, p["world.maidan_effect_2015"], dtype=float)
         self.war_years = self.ukraine_war.copy()  # years the war has lasted, this one included
 
@@ -34,6 +35,10 @@ class World:
         """True in an election year (an array over worlds when the calendar parameters differ by world)."""
         p = self.p
         return (year - p["world.election_reference_year"]) % p["world.election_cycle_years"] == 0
+
+    def is_campaign_year(self, year: int):
+        """True in an election year and in the year before it: the campaign."""
+        return self.is_election_year(year) | self.is_election_year(year + 1)
 
     def russia_normal_growth(self) -> float:
         """Russia's normal growth: its trend less the lasting drag of Western sanctions on Russia."""
@@ -69,6 +74,7 @@ class World:
         self.ukraine_war = war
         self.china_investment = np.full(n, p["world.china_investment_pct_gdp"], dtype=float)
         self.election = np.full(n, self.is_election_year(year), dtype=np.int64)
+        self.campaign = np.full(n, self.is_campaign_year(year), dtype=np.int64)
         years_since_base = year - p["model.base_year"]
         maidan = p["world.maidan_effect_2015"] * 0.5 ** (years_since_base / p["world.maidan_effect_half_life"])
         self.maidan_effect = np.maximum(maidan, p["world.war_deterrent_effect"] * self.ukraine_war).astype(float)

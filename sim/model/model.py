@@ -270,6 +270,7 @@ class BalancingModel(mesa.Model):
             "war_years": w.war_years,
             "china_investment": w.china_investment,
             "election": w.election,
+            "campaign": w.campaign,
             "maidan_effect": w.maidan_effect,
         }
         for partner in TRADE_PARTNERS:
