@@ -228,7 +228,7 @@ class Economy:
         sanctions and engagement, and the war next door."""
         p = self.p
         return (p["economy.subsidy_level_effect"] * moscow.subsidy_pct_gdp
-                - p["economy.sanctions_cost"] * brussels.sanctions_level
+                - p["economy.sanctions_cost"] * (brussels.sanctions_level / 2) ** 2
                 + p["economy.engagement_effect"] * brussels.eu_engagement
                 - p["economy.war_cost"] * world.ukraine_war)
 
@@ -236,6 +236,6 @@ class Economy:
         """The level effect of the 2015 picture (the registry's initial values)."""
         p = self.p
         return (p["economy.subsidy_level_effect"] * p["moscow.subsidy_pct_gdp_2015"]
-                - p["economy.sanctions_cost"] * p["brussels.sanctions_level_2015"]
+                - p["economy.sanctions_cost"] * (p["brussels.sanctions_level_2015"] / 2) ** 2
                 + p["economy.engagement_effect"] * p["brussels.eu_engagement_2015"]
                 - p["economy.war_cost"] * p["world.ukraine_war_2015"])

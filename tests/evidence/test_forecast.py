@@ -120,7 +120,7 @@ def test_bad_arguments_are_one_line():
 
 
 def test_prior_draws_travel_with_their_worlds():
-    result = _forecast(origin=2016, end_year=2017, replicates=1000, parameter_uncertainty="prior")
+    result = _forecast(origin=2015, end_year=2016, replicates=1000, parameter_uncertainty="prior")
     draws = result.world_parameters
     assert draws is not None and len(draws) == 1000
     # resampling duplicates worlds: their draws are duplicated with them (a posterior sample)
