@@ -106,6 +106,10 @@ STATE: dict[str, StateValue] = {
     "russia_growth": StateValue("Russia's growth", "this", "% a year"),
     "russia_normal_growth": StateValue("Russia's normal growth", "this", "% a year", shown=False),
     "ukraine_war": StateValue("full-scale war in Ukraine", "this"),
+    "war_years": StateValue("years the war has lasted", "this", "years"),
+    "campaign": StateValue("an election campaign (election this year or next)", "this"),
+    "regime_threat": StateValue("the regime's sense of threat since its last crackdown", "this"),
+    "territory_access": StateValue("Russian forces using Belarus's territory", "this"),
 }
 
 # Headings of the six decisions in an explanation and the report.
@@ -155,7 +159,8 @@ _add(Decision(
             "Moscow's policies", LEKSIKA),
         "russia_slump": Term(
             "Russia's slump",
-            "When Russia's economy grows less than normal, Minsk looks for other partners.",
+            "When Russia's economy grows less than normal, a step East is a step toward a sinking partner; "
+            "it counts against a step East only.",
             "minsk.weight_russia_slump", ("russia_growth",),
             "Belarus has been forced to diversify its trade linkages", HUFFPOST),
         "sovereignty": Term(
@@ -168,9 +173,16 @@ _add(Decision(
         "sanctions_relief": Term(
             "hope of sanctions relief",
             "With EU sanctions in force, a gesture West promises relief; with none in force there is "
-            "nothing to win.",
-            "minsk.weight_sanctions_relief", ("sanctions_level",),
+            "nothing to win. A regime still shaken by its last crackdown does not bargain for relief: the pull "
+            "shrinks with its sense of threat.",
+            "minsk.weight_sanctions_relief", ("sanctions_level", "regime_threat"),
             "Recent actions taken by Belarus are almost certainly calculated to escape sanctions", LEKSIKA),
+        "isolation": Term(
+            "isolation after a crackdown",
+            "Sanctioned for a crackdown and still feeling threatened, the regime has nowhere to turn but "
+            "Moscow: the pull East grows with the sanctions and the sense of threat.",
+            "minsk.weight_isolation", ("sanctions_level", "regime_threat"),
+            "That led to Western sanctions, isolation--and complete dependence on Moscow", CARNEGIE),
         "eu_offer": Term(
             "the EU's offer",
             "EU funding, cooperation talks and support for IMF loans make a step West pay.",
@@ -178,8 +190,9 @@ _add(Decision(
             "The IMF is negotiating a new 3.5 billion dollar loan for Belarus", CARNEGIE),
         "war_loyalty": Term(
             "loyalty to a Russia at war",
-            "While Russia fights a full-scale war in Ukraine, Minsk is bound to stand by it.",
-            "minsk.weight_war_loyalty", ("ukraine_war",),
+            "While Russia fights a full-scale war in Ukraine, Minsk is bound to stand by it; the pull fades "
+            "each year the promised quick victory does not come (minsk.war_loyalty_fade).",
+            "minsk.weight_war_loyalty", ("ukraine_war", "war_years"),
             "he will stand with them in the war against Ukraine and the confrontation with the West",
             NEWSLETTER),
         "domestic_threat": Term(
@@ -190,8 +203,9 @@ _add(Decision(
             "he will immediately put an end to all liberal experiments", CARNEGIE),
         "release_cost": Term(
             "the price of freeing prisoners",
-            "A step West means freeing political prisoners: a handful is cheap, emptying the prisons after "
-            "a crackdown frees the people who threatened the regime. It counts against a step West only.",
+            "A step West frees a batch of political prisoners (a gesture, not an amnesty): a handful is cheap, "
+            "a batch from prisons filled by a crackdown frees people who threatened the regime. It counts "
+            "against a step West only.",
             "minsk.weight_release_cost", ("political_prisoners",),
             "political opponents are imprisoned precisely so as to be amnestied", CARNEGIE),
         "balance_preference": Term(
@@ -200,6 +214,12 @@ _add(Decision(
             "already is from balance, the more a further step that way costs.",
             "minsk.balance_preference", ("alignment",),
             "which supports alignment but not complete integration with Moscow", HUFFPOST),
+        "campaign_balance": Term(
+            "an election campaign",
+            "In an election campaign (the election year and the year before) Minsk wants mild pressure from "
+            "both sides, so the further alignment is from balance, the more a step further away costs.",
+            "minsk.campaign_balance_preference", ("campaign", "alignment"),
+            "conditions of mild or limited pressure on Minsk from both the West and Russia", NEWSLETTER),
         "inertia": Term(
             "cost of changing course", _INERTIA, "minsk.move_cost", (),
             "the tried-and tested approach of Lukashenko", RUSSIA_DIRECT),
@@ -287,10 +307,22 @@ _add(Decision(
             "EU sanctions leave Minsk nowhere else to go; Moscow supports it and binds it closer.",
             "moscow.weight_isolation_leverage", ("sanctions_level",),
             "That led to Western sanctions, isolation--and complete dependence on Moscow", CARNEGIE),
-        "war_budget": Term(
-            "the cost of Russia's war",
-            "A Russia paying for a full-scale war in Ukraine has less money for Belarus and cuts its support.",
-            "moscow.weight_war_budget", ("ukraine_war",),
+        "serious_west_turn": Term(
+            "a Western turn that is serious",
+            "A Minsk aligned West is tolerated while it stays autocratic; once repression falls below "
+            "the regime's usual level (moscow.serious_turn_repression) the turn is serious and Moscow cuts.",
+            "moscow.weight_serious_west_turn", ("alignment", "repression"),
+            "will never be serious as long as his autocratic domestic regime remains in place", CARNEGIE),
+        "prop_up_ally": Term(
+            "propping up a threatened ally",
+            "A regime shaken by its own crackdown gets Russian money: the bailout grows with its sense of threat.",
+            "moscow.weight_prop_up_ally", ("regime_threat",),
+            "in August Belarus received a new 760 million dollar loan from Russia", CARNEGIE),
+        "war_ally_support": Term(
+            "paying a wartime ally",
+            "While Russia fights, it pays to keep Minsk on its side; less each year as the war drags on and "
+            "Minsk is bound anyway (moscow.war_support_fade).",
+            "moscow.weight_war_ally_support", ("ukraine_war", "war_years"),
             "the import-substitution loan (according to insiders) has been significantly cut", NEWSLETTER),
         "inertia": Term(
             "cost of changing course", _INERTIA, "moscow.move_cost", (),
@@ -329,8 +361,9 @@ _add(Decision(
             "Domestic policy takes priority", CARNEGIE),
         "west_drift": Term(
             "Minsk drifting West",
-            "Once Minsk is actually aligned West of balance, Moscow presses to pull it back.",
-            "moscow.weight_west_drift", ("alignment",),
+            "Once Minsk is actually aligned West of balance and the turn is serious (repression below the "
+            "regime's usual level), Moscow presses to pull it back; an autocrat's flirting it tolerates.",
+            "moscow.weight_west_drift", ("alignment", "repression"),
             "Putin will likely be able to reintegrate Belarus into its fold", HUFFPOST),
         "isolation_leverage": Term(
             "leverage over an isolated Minsk",
@@ -378,15 +411,19 @@ _add(Decision(
             "That led to Western sanctions, isolation--and complete dependence on Moscow", CARNEGIE),
         "war_complicity": Term(
             "complicity in Russia's war",
-            "An East-leaning Minsk beside a Russia at war is punished.",
-            "brussels.weight_war_complicity", ("ukraine_war", "alignment"),
-            "he will stand with them in the war against Ukraine and the confrontation with the West",
-            NEWSLETTER),
+            "A Minsk that lets Russian forces use its territory is punished.",
+            "brussels.weight_war_complicity", ("territory_access",),
+            "making it extremely important to Russia’s strategic defense", LEKSIKA),
         "change_cost": Term(
             "cost of changing the sanctions",
-            "All member states must agree to any change, so sanctions are sticky.",
+            "All member states must agree to any change, so sanctions move only for a reason.",
             "brussels.sanctions_change_cost", (),
             "the European Union lifted long standing sanctions on Belarus", LEKSIKA),
+        "sanctions_stick": Term(
+            "sanctions in force stick",
+            "Lifting sanctions in force costs more than keeping them: it takes a reason, such as releases.",
+            "brussels.sanctions_stickiness", ("sanctions_level",),
+            "shortly after the release of six political prisoners", LEKSIKA),
     },
 ))
 
@@ -421,6 +458,11 @@ _add(Decision(
             "sanctions in force",
             "Sanctions and engagement rarely grow together: sanctions in force hold engagement back.",
             "brussels.weight_engagement_sanctions", ("sanctions_level",)),
+        "war_complicity": Term(
+            "complicity in Russia's war",
+            "Brussels does not engage with a Minsk whose territory Russian forces use.",
+            "brussels.weight_war_complicity", ("territory_access",),
+            "making it extremely important to Russia’s strategic defense", LEKSIKA),
         "inertia": Term(
             "cost of changing course", _INERTIA, "brussels.move_cost", ()),
     },

@@ -149,7 +149,9 @@ def test_state_shown_is_the_state_the_terms_were_computed_from(unrest):
             assert value("minsk", "foreign", "step_west", "sovereignty") == pytest.approx(
                 p["minsk.weight_sovereignty"] * seen["integration_pressure"], abs=1e-4)
             assert value("minsk", "foreign", "step_west", "sanctions_relief") == pytest.approx(
-                p["minsk.weight_sanctions_relief"] * seen["sanctions_level"], abs=1e-4)
+                p["minsk.weight_sanctions_relief"] * seen["sanctions_level"] * (1 - seen["regime_threat"]), abs=1e-4)
+            assert value("minsk", "foreign", "step_west", "isolation") == pytest.approx(
+                -p["minsk.weight_isolation"] * seen["sanctions_level"] * seen["regime_threat"], abs=1e-4)
             assert value("minsk", "foreign", "step_west", "eu_offer") == pytest.approx(
                 p["minsk.weight_eu_engagement"] * seen["eu_engagement"], abs=1e-4)
             # Unrest is this year's, before any crackdown (the 2020 jolt included).
@@ -161,7 +163,11 @@ def test_state_shown_is_the_state_the_terms_were_computed_from(unrest):
                 -p["minsk.weight_release_cost"] * math.tanh(seen["political_prisoners"]
                                                             / p["minsk.release_cost_scale"]), abs=1e-4)
             assert value("moscow", "subsidy", "raise", "loyalty") == pytest.approx(
-                -p["moscow.weight_alignment"] * seen["alignment"], abs=1e-4)
+                -p["moscow.weight_alignment"] * min(seen["alignment"], 0.0), abs=1e-4)
+            assert value("moscow", "subsidy", "raise", "prop_up_ally") == pytest.approx(
+                p["moscow.weight_prop_up_ally"] * seen["regime_threat"], abs=1e-4)
+            assert value("brussels", "sanctions", "tighten", "war_complicity") == pytest.approx(
+                p["brussels.weight_war_complicity"] * seen["territory_access"], abs=1e-4)
             assert value("brussels", "sanctions", "tighten", "crackdown") == pytest.approx(
                 p["brussels.weight_crackdown"] * seen["crackdown"], abs=1e-4)
             assert value("brussels", "engagement", "expand", "minsk_moves") == pytest.approx(
