@@ -268,7 +268,7 @@ def _diff_changes(diff: str) -> dict[str, tuple[float, float]]:
 
 def test_calibrate_small_budget_proposes_a_diff_within_ranges(tmp_path, run_cli, real_registry):
     before = Path(real_registry.path).read_text(encoding="utf-8")
-    params = ["economy.potential_growth", "brussels.weight_war_complicity"]
+    params = ["economy.potential_growth", "moscow.weight_war_ally_support"]
     out = tmp_path / "cal"
     result = run_cli("calibrate", "--params", ",".join(params), "--replicates", "40", "--budget", "12",
                      "--seed", "5", "--out", out)

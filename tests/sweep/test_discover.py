@@ -172,7 +172,7 @@ def test_a_real_sweep_is_discoverable(tmp_path):
     from sim import sweep as sw
 
     scenario = sim.load_scenario("scenarios/baseline.yaml")
-    params = "world.oil_price_long_run,minsk.weight_russia_slump,minsk.weight_subsidy,moscow.subsidy_step"
+    params = "minsk.campaign_balance_preference,minsk.weight_subsidy,moscow.subsidy_step,world.oil_price_long_run"
     design = sw.make_design(sim.load_registry(), "lhs", params=params, n=200, seed=5)
     sw.run_sweep(scenario, design, ["alignment@2030"], replicates=20, out=tmp_path / "lhs", plots=False)
     sweep = load_sweep(tmp_path / "lhs")
