@@ -197,7 +197,7 @@ class Minsk(BalancingAgent):
         p, rng = self.p, self.model.streams
         self.foreign_move = self.foreign.direction().astype(np.int64)
         self.domestic_move = self.domestic.direction().astype(np.int64)
-        tilt_west = self.foreign_move == 1
+        step_west = self.foreign_move == 1
         crack_down = self.domestic_move == 1
         loosen = self.domestic_move == -1
 
@@ -216,7 +216,7 @@ class Minsk(BalancingAgent):
         served = rng.binomial(self.political_prisoners, p["minsk.prisoner_exit_rate"])
         held = self.political_prisoners - served
         batch = np.minimum(held, np.round(p["minsk.release_minimum"] + p["minsk.release_fraction"] * held))
-        self.prisoners_released = np.where(tilt_west, batch, 0).astype(np.int64)
+        self.prisoners_released = np.where(step_west, batch, 0).astype(np.int64)
         held = held - self.prisoners_released
         arrests_mean = (p["minsk.routine_imprisonment"] * self.repression + p["minsk.crackdown_arrests"] * crack_down
                         + p["minsk.purge_arrests"] * self.regime_threat)

@@ -198,11 +198,11 @@ class Economy:
         self.shares = mixed / mixed.sum(axis=1, keepdims=True)
 
         # Energy: a Western tilt sheds some dependence, leaning East regains it.
-        tilt_west = minsk.foreign_move == 1
-        lean_east = minsk.foreign_move == -1
+        step_west = minsk.foreign_move == 1
+        step_east = minsk.foreign_move == -1
         dependence = self.energy_dependence
-        dependence = np.where(tilt_west, dependence * (1 - p["energy.diversification_rate"]), dependence)
-        dependence = np.where(lean_east, dependence + p["energy.recoupling_rate"] * (1 - dependence), dependence)
+        dependence = np.where(step_west, dependence * (1 - p["energy.diversification_rate"]), dependence)
+        dependence = np.where(step_east, dependence + p["energy.recoupling_rate"] * (1 - dependence), dependence)
         self.energy_dependence = np.clip(dependence, 0, 1)
 
         ukraine_growth = p["world.ukraine_growth"] - p["world.ukraine_war_contraction"] * world.ukraine_war
