@@ -43,11 +43,14 @@ def time_ensemble(scenario, replicates: int, repeat: int) -> float:
     return best
 
 
-# Array operations per simulated year, counted from the equations (docs/ODD.md, section 7): 40 utility terms
-# (a pull, then one product per option: 4 ops each), their sums per option (120), the six logit choices
-# (about 25 each: scale, max, shift, exp, total, divide, cumulate, compare), the agents' acts (about 60),
-# world, society and economy (about 110, including 10 transcendental functions), recording 31 outputs.
-STANDIN_OPS = {"arithmetic": 160 + 120 + 6 * 22 + 60 + 100, "transcendental": 6 * 3 + 10, "copies": 31}
+# Array operations per simulated year, counted from the equations (docs/ODD.md, section 7): 48 utility terms
+# (a pull, then one product per option: 4 ops each), their sums per option (144), the six logit choices
+# (about 25 each: scale, max, shift, exp, total, divide, cumulate, compare), the agents' acts (about 80, with
+# the crackdown's costs at home, the purge and the release batch), world, society and economy (about 130,
+# including 10 transcendental functions: war demand and years, mobilization, threat, territory access, the
+# output gap, cut-off inertia and renormalized shares), recording 38 outputs. Recounted for issue 13's
+# mechanisms (it was 40 terms, 60 act and 100 other operations, 31 outputs).
+STANDIN_OPS = {"arithmetic": 192 + 144 + 6 * 22 + 80 + 120, "transcendental": 6 * 3 + 10, "copies": 38}
 STANDIN_DRAWS = {"standard_normal": 4, "random": 6}  # plus one binomial and one Poisson over worlds
 
 
