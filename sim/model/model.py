@@ -360,36 +360,45 @@ class BalancingModel(mesa.Model):
         utility, the choice probability, whether the option was taken and whether it could be; then
         what the decision saw (``seen.<output>``, the same on every option's row; empty for state the
         decision does not read) and which of those values a scenario jolt set that year (``jolted``)."""
-        frames = []
+        pieces = []  # one {column: values} per entry; built column by column (one DataFrame, not one per entry)
         for entry in self.trace:
             if entry["year"] < self.start_year:
                 continue
             k, n_options = entry["utility"].shape
+            rows = k * n_options
             position = np.repeat(np.arange(k), n_options)  # of the traced world in the entry
             option_index = np.tile(np.arange(n_options), k)
-            frame = {
-                "replicate": entry["worlds"][position],
-                "year": entry["year"],
-                "agent": entry["agent"],
-                "decision": entry["decision"],
+            piece = {
+                "replicate": np.asarray(entry["worlds"])[position],
+                "year": np.full(rows, entry["year"]),
+                "agent": np.full(rows, entry["agent"]),
+                "decision": np.full(rows, entry["decision"]),
                 "option": np.asarray(entry["options"])[option_index],
             }
             for term, values in entry["terms"].items():
-                frame[f"term.{term}"] = values.reshape(-1)
-            frame["utility"] = entry["utility"].reshape(-1)
-            frame["probability"] = entry["probabilities"].reshape(-1)
-            frame["chosen"] = (entry["chosen"][position] == option_index).astype(int)
-            frame["feasible"] = entry["feasible"].reshape(-1).astype(int)
+                piece[f"term.{term}"] = values.reshape(-1)
+            piece["utility"] = entry["utility"].reshape(-1)
+            piece["probability"] = entry["probabilities"].reshape(-1)
+            piece["chosen"] = (entry["chosen"][position] == option_index).astype(int)
+            piece["feasible"] = entry["feasible"].reshape(-1).astype(int)
             for name, values in entry["seen"].items():
-                frame[f"seen.{name}"] = values[position]
-            frame["jolted"] = entry["jolted"]
-            frames.append(pd.DataFrame(frame))
-        if not frames:
+                piece[f"seen.{name}"] = values[position]
+            piece["jolted"] = np.full(rows, entry["jolted"])
+            pieces.append((rows, piece))
+        if not pieces:
             return pd.DataFrame(columns=[*TRACE_KEYS, "utility", "probability", "chosen", "feasible", "jolted"])
-        table = pd.concat(frames, ignore_index=True)
-        terms = [c for c in table.columns if c.startswith("term.")]
-        seen = [c for c in table.columns if c.startswith("seen.")]
-        return table[[*TRACE_KEYS, *terms, "utility", "probability", "chosen", "feasible", *seen, "jolted"]]
+        names = list(dict.fromkeys(name for _, piece in pieces for name in piece))
+        columns = {}
+        for name in names:
+            if all(name in piece for _, piece in pieces):
+                columns[name] = np.concatenate([piece[name] for _, piece in pieces])
+            else:  # a term or a value only some decisions have: empty (NaN) on the others' rows
+                columns[name] = np.concatenate([piece[name].astype(float) if name in piece else np.full(rows, np.nan)
+                                                for rows, piece in pieces])
+        terms = [c for c in names if c.startswith("term.")]
+        seen = [c for c in names if c.startswith("seen.")]
+        order = [*TRACE_KEYS, *terms, "utility", "probability", "chosen", "feasible", *seen, "jolted"]
+        return pd.DataFrame({name: columns[name] for name in order})
 
 
 def _traced_worlds(first: int, further, n: int) -> tuple[int, ...]:
