@@ -108,7 +108,7 @@ class Minsk(BalancingAgent):
         self.domestic_move = np.zeros(n, dtype=np.int64)
 
     def grant_territory(self, world) -> None:
-        """While Russia fights, a Minsk leaning East of ``minsk.territory_access_alignment`` lets Russian forces
+        """While Russia fights, a Minsk at or East of ``minsk.territory_access_alignment`` lets Russian forces
         use its territory; once granted, access lasts as long as the war ("Belarus is situated on the border of
         some of NATO's eastern most member states, making it extremely important to Russia's strategic
         defense", Leksika-2016). Runs at the start of the year, before jolts, so a scenario may set it."""
@@ -122,7 +122,7 @@ class Minsk(BalancingAgent):
         self.domestic = self._choose("domestic", self.DOMESTIC_OPTIONS, self.domestic_terms())
 
     def foreign_terms(self) -> dict[str, np.ndarray]:
-        """Utility of leaning East, holding the balance or tilting West.
+        """Utility of a step East, staying where it is or a step West.
 
         East pulls through subsidies and trade ("deep economic ties with Russia ...
         effectively prevents it from opposing Moscow's policies", Leksika-2016), a

@@ -197,7 +197,7 @@ class Economy:
         mixed = inertia * self.shares + (1 - inertia) * targets
         self.shares = mixed / mixed.sum(axis=1, keepdims=True)
 
-        # Energy: a Western tilt sheds some dependence, leaning East regains it.
+        # Energy: a step West sheds some dependence, a step East regains it.
         step_west = minsk.foreign_move == 1
         step_east = minsk.foreign_move == -1
         dependence = self.energy_dependence
