@@ -6,8 +6,9 @@
 
 Every figure is written as PNG (100 dpi) and, when asked, SVG (text kept as text, so it can
 be searched and edited). This module reads ``result.summary``,
-``result.events``, ``result.scenario`` (title and events), ``result.seed`` and
-``result.replicates`` and nothing else; it never imports the model. Figures are
+``result.events``, ``result.scenario`` (title and events), ``result.seed``,
+``result.replicates`` and the recorded parameters (for the crackdown threshold drawn on the unrest
+charts) and nothing else; it never imports the model. Figures are
 built on Matplotlib's Agg canvas without pyplot, so nothing is left open and the
 caller's backend is untouched.
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -35,11 +37,18 @@ from sim.figures.evidence import overlay_record
 from sim.common import palette
 from sim.common.variables import OUTPUTS, OVERVIEW, SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
 from sim.inputs.runspec import UNCERTAINTY_LABELS, uncertainty_kind
+from sim.inputs.timeline import Domain, value_in_year
 
 # Outputs that get a fan chart of their own, in this order.
 KEY_OUTPUTS = ["alignment", "russia_trade_share", "eu_trade_share", "subsidy_pct_gdp", "eu_engagement",
-               "integration_pressure", "repression", "political_prisoners", "unrest", "gdp_growth",
+               "integration_pressure", "repression", "political_prisoners", "unrest", "unrest_faced", "gdp_growth",
                "regime_security"]
+# Unrest as the regime faced it when it chose whether to crack down (before a crackdown's suppression), and the
+# registry id of the threshold it compared it with: drawn on the unrest charts at the run's own value.
+UNREST_FACED = "unrest_faced"
+UNREST_THRESHOLD = "minsk.unrest_threshold"
+THRESHOLD_LABEL = "Minsk's crackdown threshold"
+THRESHOLD_STYLE = "-."  # dash-dot: not the dashed line of a scenario event
 # The 2x3 overview panel; sanctions_level is drawn as the share of worlds at each level (a 0/1/2 level has a
 # jumpy median and a mean no world is at).
 OVERVIEW_OUTPUTS = OVERVIEW
@@ -126,11 +135,13 @@ def _plot_run(result: Any, folder: Path) -> list[Path]:
     elections = _election_years(result.events)
     caption = _caption(result)
     written: list[Path] = []
+    threshold = unrest_threshold(result)
     with matplotlib.rc_context(STYLE):
         for output in KEY_OUTPUTS:
             if output not in set(summary["output"]):
                 continue
-            written += _fan_figure(summary, output, events, elections, caption, folder)
+            written += _fan_figure(summary, output, events, elections, caption, folder,
+                                   threshold if output in ("unrest", UNREST_FACED) else None)
         if all(o in set(summary["output"]) for o, _, _ in TRADE_PARTNERS):
             written += _trade_figure(summary, events, _caption(result, "mean shares, normalized to 100%"), folder)
         written += _event_figure(result.events, events, elections, _caption(result, "yearly probabilities"),
@@ -197,12 +208,13 @@ def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | 
 # --------------------------------------------------------------------------- figures of one run
 
 
-def _fan_figure(summary, output, events, elections, caption, folder) -> list[Path]:
+def _fan_figure(summary, output, events, elections, caption, folder, threshold=None) -> list[Path]:
     table = _table(summary, output)
     fig, ax = _figure((10, 6.2))
     _shade_elections(ax, elections)
     _fan(ax, table, FAN_COLOUR)
     span = (table.index.min(), table.index.max())
+    drawn_threshold = draw_threshold(ax, threshold)
     for year, note in events:
         _mark_event(ax, year, note, EVENT_COLOUR, span)
     observed = overlay_record(ax, output, span)
@@ -213,6 +225,7 @@ def _fan_figure(summary, output, events, elections, caption, folder) -> list[Pat
                Patch(facecolor=FAN_COLOUR, alpha=0.45, label="50% of worlds"),
                Patch(facecolor=FAN_COLOUR, alpha=0.18, label="90% of worlds")]
     handles += [observed] if observed is not None else []
+    handles += [drawn_threshold] if drawn_threshold is not None else []
     handles += _context_handles(elections, _any_in(events, span))
     _legend_below(ax, handles)
     fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
@@ -290,7 +303,10 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
     present = set(summary["output"])
     span = None
     observed = None  # the record's legend entry, once any panel shows it
+    threshold, drawn_threshold = unrest_threshold(result), None
     for ax, output in zip(axes.flat, OVERVIEW_OUTPUTS):
+        if output == "unrest" and UNREST_FACED in present:
+            output = UNREST_FACED  # the unrest a crackdown answered, not what was left after it
         if output not in present:
             ax.set_visible(False)
             continue
@@ -306,6 +322,8 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
         else:
             _fan(ax, table, FAN_COLOUR)
             observed = overlay_record(ax, output, span) or observed
+        if output in ("unrest", UNREST_FACED):
+            drawn_threshold = draw_threshold(ax, threshold) or drawn_threshold
         for year, note in events:
             _mark_event(ax, year, None, EVENT_COLOUR, span)
         _year_limits(ax, *span)
@@ -329,9 +347,11 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
         handles += [Patch(facecolor=palette.SANCTIONS_COLOURS[level], label=f"sanctions {name}")
                     for level, name in SANCTIONS_LEVELS.items()]
     handles += [observed] if observed is not None else []
+    handles += [drawn_threshold] if drawn_threshold is not None else []
     handles += _context_handles(elections, span is not None and _any_in(events, span))
     # The scenario title heads the legend at the top (a suptitle and an outside legend would collide).
-    legend = fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False,
+    ncol = len(handles) if len(handles) <= 6 else -(-len(handles) // 2)  # two rows rather than off the page
+    legend = fig.legend(handles=handles, loc="outside upper center", ncol=ncol, frameon=False,
                         handlelength=2.4, title=_wrap(title, 110), title_fontsize=16)
     legend.get_title().set_fontweight("bold")
     lines = [caption]
@@ -343,6 +363,36 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
 
 
 # --------------------------------------------------------------------------- drawing helpers
+
+
+def unrest_threshold(result: Any) -> pd.Series | None:
+    """Minsk's crackdown threshold (``minsk.unrest_threshold``) year by year, as this run had it: its recorded
+    value with the scenario's changes (the model's rule, ``sim.inputs.timeline.value_in_year``); in a run whose
+    worlds drew it, the median over the worlds. None when the run recorded no such parameter."""
+    entry = (getattr(result, "parameters", None) or {}).get(UNREST_THRESHOLD)
+    if entry is None:
+        return None
+    start: Any = float(entry["value"])
+    drawn = getattr(result, "world_parameters", None)
+    if drawn is not None and UNREST_THRESHOLD in drawn.columns:
+        start = drawn[UNREST_THRESHOLD].to_numpy(dtype=float)
+    domain, changes = Domain.from_record(entry), entry.get("events") or []
+    years = _years(result.summary)
+    return pd.Series([float(np.median(value_in_year(start, changes, year, domain))) for year in years],
+                     index=years, dtype=float)
+
+
+def draw_threshold(ax, threshold: pd.Series | None):
+    """The crackdown threshold as a black step line (it can change in a scenario's year); its legend handle."""
+    if threshold is None or threshold.empty:
+        return None
+    ax.step(threshold.index, threshold.to_numpy(), where="mid", color=palette.BLACK, linestyle=THRESHOLD_STYLE,
+            linewidth=1.8, zorder=4)
+    values = sorted(set(round(float(v), 6) for v in threshold))
+    what = f"{values[0]:g}" if len(values) == 1 else f"{values[0]:g} to {values[-1]:g}"
+    return Line2D([], [], color=palette.BLACK, linestyle=THRESHOLD_STYLE, linewidth=1.8,
+                  label=f"{THRESHOLD_LABEL} ({what})")
+
 
 
 def _fan(ax, table: pd.DataFrame, colour: str, bands: Sequence[str] = ("90", "50"),

@@ -14,23 +14,31 @@ from matplotlib.patches import Patch
 
 from sim.common import palette
 from sim.common.variables import SANCTIONS_LEVELS
-from sim.figures.runs import STYLE
+from sim.figures.runs import STYLE, UNREST_FACED, draw_threshold
 
 PANELS = [("alignment", "Alignment (−1 Russia, +1 West)"), ("unrest", "Street unrest (end of year)"),
           ("sanctions_level", "EU sanctions level"), ("subsidy_pct_gdp", "Russian subsidy, % of GDP")]
+FACED_TITLE = "Street unrest the regime faced (before any crackdown)"
 DPI = 110  # embedded in an HTML page: enough for a screen and a printout, small enough to email
 
 
 def plot_typical_world(summary: pd.DataFrame, world: pd.DataFrame, replicate: int, turning_years: Sequence[int],
-                       path: Path) -> Path:
+                       path: Path, threshold: pd.Series | None = None) -> Path:
     """Draw ``world`` (one replicate's rows of timeseries.csv, indexed by year) over the ``summary``'s median and
-    90% band, with the turning-point years marked; write a PNG to ``path`` and return it."""
+    90% band, with the turning-point years marked; write a PNG to ``path`` and return it. The unrest panel shows
+    the unrest the regime faced when it chose whether to crack down (``unrest_faced``, where the run has it) and
+    ``threshold``, Minsk's crackdown threshold year by year (``sim.figures.runs.unrest_threshold``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(12, 6.6), layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(2, 2, sharex=True)
+        drawn_threshold = None
         for ax, (output, title) in zip(axes.flat, PANELS):
+            if output == "unrest" and UNREST_FACED in world.columns and (summary["output"] == UNREST_FACED).any():
+                output, title = UNREST_FACED, FACED_TITLE
+            if output in ("unrest", UNREST_FACED):
+                drawn_threshold = draw_threshold(ax, threshold)
             table = summary[summary["output"] == output].drop_duplicates("year").set_index("year").sort_index()
             ax.fill_between(table.index, table["p05"], table["p95"], color=palette.FAN, alpha=0.18, linewidth=0)
             ax.plot(table.index, table["p50"], color=palette.FAN, linewidth=2.2)
@@ -51,6 +59,7 @@ def plot_typical_world(summary: pd.DataFrame, world: pd.DataFrame, replicate: in
                    Line2D([], [], color=palette.FAN, linewidth=2.2, label="median of all worlds"),
                    Patch(facecolor=palette.FAN, alpha=0.18, label="90% of worlds"),
                    Line2D([], [], color=palette.EVENT, linestyle=":", label="turning point")]
-        fig.legend(handles=handles, loc="outside upper center", ncol=4, frameon=False)
+        handles += [drawn_threshold] if drawn_threshold is not None else []
+        fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False)
         fig.savefig(path, dpi=DPI)
     return path

@@ -413,7 +413,10 @@ def _story_table(result, replicate: int, points) -> str:
     years = sorted(set(world.index.astype(int)) if world is not None else {y for y, _, _ in moves})
     key = {(p.year, p.agent, p.decision) for p in points}
     odds = choice_odds(result, replicate)
-    state_head = ("<th>alignment</th><th>unrest</th><th>sanctions</th><th>subsidy</th>" if world is not None
+    # Unrest as the regime faced it when it chose whether to crack down (before a crackdown's suppression).
+    unrest = "unrest_faced" if world is not None and "unrest_faced" in world.columns else "unrest"
+    unrest_head = "unrest faced" if unrest == "unrest_faced" else "unrest"
+    state_head = (f"<th>alignment</th><th>{unrest_head}</th><th>sanctions</th><th>subsidy</th>" if world is not None
                   else "")
     head = (f"<tr><th>year</th>{state_head}"
             + "".join(f"<th>{e(AGENT_NAMES[a])}: {e(DECISION_TITLES[a, d].lower())}</th>" for a, d in DECISIONS)
@@ -423,7 +426,7 @@ def _story_table(result, replicate: int, points) -> str:
         cells = [f"<td>{year}</td>"]
         if world is not None:
             row = world.loc[year]
-            cells += [f"<td>{e(num(row['alignment'], sign=True))}</td>", f"<td>{e(num(row['unrest']))}</td>",
+            cells += [f"<td>{e(num(row['alignment'], sign=True))}</td>", f"<td>{e(num(row[unrest]))}</td>",
                       f"<td>{int(row['sanctions_level'])}</td>", f"<td>{e(num(row['subsidy_pct_gdp'], 1))}</td>"]
         for agent, decision in DECISIONS:
             option = moves.get((year, agent, decision))
@@ -447,6 +450,11 @@ def _story_table(result, replicate: int, points) -> str:
             cells.append(f'<td class="{" ".join(classes)}"{title}>{e(SHORT_MOVES.get(option, option))}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     what = "the state at the end of each year, then each actor's move" if world is not None else "each actor's move"
+    if unrest == "unrest_faced":
+        threshold = result.parameter_value("minsk.unrest_threshold", years[-1], replicate)
+        what += (" (unrest is the street unrest Minsk faced when it chose whether to crack down, before any "
+                 "crackdown cut it" + (f"; its crackdown threshold: {num(threshold)}" if threshold is not None else "")
+                 + ")")
     return (f'<p class="note">Year by year in world {replicate}: {what} that year (&middot; means it held its '
             f'course; &ndash; no decision; highlighted: the turning points explained below; in italics with a '
             f'dotted underline: a chance draw against the odds, under {e(percent(AGAINST_THE_ODDS))} likely).</p>'
@@ -513,6 +521,7 @@ def _value_cell(value: float) -> str:
 
 def _typical_figure(result, replicate: int, points, scratch: Path) -> Path | None:
     """The typical world's path against the ensemble (drawn by sim.figures.typical); None without a time series."""
+    from sim.figures.runs import unrest_threshold
     from sim.figures.typical import plot_typical_world
 
     ts = result.timeseries
@@ -522,7 +531,7 @@ def _typical_figure(result, replicate: int, points, scratch: Path) -> Path | Non
     if world.empty:
         return None
     return plot_typical_world(result.summary, world, replicate, sorted({p.year for p in points}),
-                              scratch / "typical_world.png")
+                              scratch / "typical_world.png", threshold=unrest_threshold(result))
 
 
 # --------------------------------------------------------------------------- several runs

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 import sim
-from sim.common.variables import SANCTIONS_LEVELS
-from sim.figures.runs import KEY_OUTPUTS, level_shares, plot_compare, plot_run
+from sim.common.variables import OUTPUTS, SANCTIONS_LEVELS
+from sim.inputs.scenario import ScenarioWarning
+from sim.figures.runs import KEY_OUTPUTS, THRESHOLD_LABEL, level_shares, plot_compare, plot_run, unrest_threshold
 
-RUN_STEMS = [f"fan_{o}" for o in KEY_OUTPUTS] + ["trade_shares", "event_probabilities", "overview"]
+RUN_STEMS = [f"fan_{o}" for o in KEY_OUTPUTS if o in OUTPUTS] + ["trade_shares", "event_probabilities", "overview"]
+UNREST_STEMS = [f"fan_{o}" for o in ("unrest", "unrest_faced") if o in OUTPUTS] + ["overview"]
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +94,34 @@ def test_level_shares_are_the_worlds_at_each_level(unrest):
         levels = table.loc[table["year"] == year, "sanctions_level"].round()
         for level in SANCTIONS_LEVELS:
             assert row[level] == pytest.approx((levels == level).mean())
+
+
+def test_unrest_charts_draw_the_crackdown_threshold_the_run_had(run_plots, unrest):
+    folder, *_ = run_plots
+    threshold = unrest_threshold(unrest)
+    assert list(threshold.index) == unrest.years
+    for year, value in threshold.items():
+        assert value == unrest.parameter_value("minsk.unrest_threshold", year)
+    label = f"{THRESHOLD_LABEL} ({threshold.iloc[0]:g})"
+    for stem in UNREST_STEMS:
+        assert label in (folder / f"{stem}.svg").read_text(encoding="utf-8"), stem
+    assert THRESHOLD_LABEL not in (folder / "fan_alignment.svg").read_text(encoding="utf-8")
+
+
+def test_the_threshold_follows_the_scenarios_changes_to_it(tmp_path):
+    path = tmp_path / "threshold.yaml"
+    path.write_text(f"name: threshold\nbase: {Path('scenarios/unrest_shock.yaml').resolve()}\n"
+                    "parameters:\n  minsk.unrest_threshold: 0.31\n"
+                    "events:\n  - year: 2019\n    set:\n      minsk.unrest_threshold: 0.62\n"
+                    "    note: a harder regime\n", encoding="utf-8")
+    with pytest.warns(ScenarioWarning, match="cites no source"):
+        scenario = sim.load_scenario(path)
+    result = sim.run(scenario, replicates=20, end_year=2022)
+    threshold = unrest_threshold(result)
+    assert (threshold.loc[:2018] == 0.31).all() and (threshold.loc[2019:] == 0.62).all()
+    written = plot_run(result, tmp_path / "plots", svg=True)
+    svg = next(p for p in written if p.name == "fan_unrest.svg").read_text(encoding="utf-8")
+    assert f"{THRESHOLD_LABEL} (0.31 to 0.62)" in svg
 
 
 def test_plot_run_leaves_no_open_figures(run_plots):
