@@ -194,8 +194,12 @@ def sanctions_figure(view: LiveView, other: LiveView | None = None) -> Figure:
 
 
 def unrest_figure(view: LiveView, other: LiveView | None = None) -> Figure:
-    fig, ax = _axes(view, "Unrest (0–1) and Minsk's crackdown threshold", "unrest", other)
-    _fans(ax, view, other, "unrest", palette.VERMILLION)
+    # The unrest the regime faced when it chose whether to crack down (before a crackdown cut it), where given.
+    faced = view.fans.get("unrest_faced") is not None
+    title = ("Unrest the regime faced (0–1) and Minsk's crackdown threshold" if faced
+             else "Unrest (0–1) and Minsk's crackdown threshold")
+    fig, ax = _axes(view, title, "unrest", other)
+    _fans(ax, view, other, "unrest_faced" if faced else "unrest", palette.VERMILLION)
     if view.threshold is not None:
         ax.axhline(view.threshold, color=palette.BLACK, linestyle="-" if other else "--", linewidth=1.2,
                    label=f"{view.label + ': ' if other else ''}threshold {view.threshold:.2f}")

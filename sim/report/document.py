@@ -450,14 +450,18 @@ def _story_table(result, replicate: int, points) -> str:
             cells.append(f'<td class="{" ".join(classes)}"{title}>{e(SHORT_MOVES.get(option, option))}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     what = "the state at the end of each year, then each actor's move" if world is not None else "each actor's move"
+    faced = ""
     if unrest == "unrest_faced":
-        threshold = result.parameter_value("minsk.unrest_threshold", years[-1], replicate)
-        what += (" (unrest is the street unrest Minsk faced when it chose whether to crack down, before any "
-                 "crackdown cut it" + (f"; its crackdown threshold: {num(threshold)}" if threshold is not None else "")
-                 + ")")
+        values = sorted({result.parameter_value("minsk.unrest_threshold", year, replicate) for year in years} - {None})
+        threshold = "" if not values else (f"; its crackdown threshold was {num(values[0])}" if len(values) == 1
+                                           else f"; its crackdown threshold was between {num(values[0])} "
+                                                f"and {num(values[-1])} over these years")
+        faced = (" Unrest is the street unrest Minsk faced when it chose whether to crack down, before any "
+                 f"crackdown cut it{threshold}.")
     return (f'<p class="note">Year by year in world {replicate}: {what} that year (&middot; means it held its '
             f'course; &ndash; no decision; highlighted: the turning points explained below; in italics with a '
-            f'dotted underline: a chance draw against the odds, under {e(percent(AGAINST_THE_ODDS))} likely).</p>'
+            f'dotted underline: a chance draw against the odds, under {e(percent(AGAINST_THE_ODDS))} likely).'
+            f'{e(faced)}</p>'
             f'<div style="overflow-x:auto"><table class="story"><thead>{head}</thead><tbody>'
             f'{"".join(rows)}</tbody></table></div>')
 

@@ -17,7 +17,8 @@ from sim.report.html import e, figure_tag, heading_tag, output_label, run_title
 
 RUN_FIGURES = ["overview", "fan_alignment", "fan_russia_trade_share", "fan_eu_trade_share", "fan_subsidy_pct_gdp",
                "fan_eu_engagement", "fan_integration_pressure", "fan_repression", "fan_political_prisoners",
-               "fan_unrest", "fan_gdp_growth", "fan_regime_security", "trade_shares", "event_probabilities"]
+               "fan_unrest", "fan_unrest_faced",
+               "fan_gdp_growth", "fan_regime_security", "trade_shares", "event_probabilities"]
 # With several runs, each run shows these; the fan charts are replaced by the overlays.
 RUN_FIGURES_IN_COMPARISON = ["overview", "trade_shares", "event_probabilities"]
 FIGURE_CAPTIONS = {

@@ -533,7 +533,7 @@ OBSERVED_OUTPUTS = ("sanctions_level", "crackdown", *TRADE_PARTNER_NAMES)
 def live_view(model: BalancingModel, year: int | None = None, label: str = "",
               record: Record | None = None) -> live.LiveView:
     """The tables the charts draw, from the model's years run and the record (the figures never see the model)."""
-    fans = {output: fan(model, output) for output in ("alignment", "unrest", *TRADE_PARTNER_NAMES)}
+    fans = {output: fan(model, output) for output in ("alignment", "unrest", "unrest_faced", *TRADE_PARTNER_NAMES)}
     seen = observed_tables(record if record is not None else RECORD, OBSERVED_OUTPUTS)
     return live.LiveView(model.start_year, model.end_year, year_shown(model, year), events_by_year(model), fans,
                          level_shares(model), model.params["minsk.unrest_threshold"], seen, label)

@@ -20,7 +20,7 @@ from sim.explain.decisions import explain
 from sim.explain.record import seen_state, traced_replicates
 from sim.explain.views import AGAINST_THE_ODDS
 from sim.explain.worlds import key_turning_points, turning_points, typical_of_all, typical_replicate
-from sim.common.formats import percent
+from sim.common.formats import number, percent
 from sim.inputs.registry import Citation, find_quote, load_registry
 from sim.outputs.results import Result
 from sim.explain.terms import AGENT_DECISIONS, DECISIONS, MOVE_COLUMNS, STATE
@@ -182,6 +182,11 @@ def test_unrest_seen_in_a_crackdown_year_is_before_the_crackdown(unrest):
     seen = seen_state(unrest, int(cracked["replicate"]), int(cracked["year"]))
     assert seen["unrest"] == pytest.approx(cracked["unrest"] / 0.5)  # suppression 0.5 halves it afterwards
     assert seen["unrest"] > cracked["unrest"]
+    # What the explanation shows as the reason for the crackdown is the output the charts show: unrest_faced.
+    assert seen["unrest"] == pytest.approx(cracked["unrest_faced"])
+    crackdown = explain(unrest, int(cracked["year"]), "minsk", replicate=int(cracked["replicate"]),
+                        decision="domestic").text()
+    assert f"street unrest {number(cracked['unrest_faced'])} (threshold" in crackdown
 
 
 # --------------------------------------------------------------------------- plain words

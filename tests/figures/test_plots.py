@@ -75,6 +75,13 @@ def test_overview_lists_events_and_event_chart_has_probabilities(run_plots):
         assert label in events
 
 
+def test_overview_shows_the_unrest_the_regime_faced(run_plots):
+    folder, *_ = run_plots
+    overview = (folder / "overview.svg").read_text(encoding="utf-8")
+    assert OUTPUTS["unrest_faced"].title in overview  # what a crackdown answered, not what was left after it
+    assert f">{OUTPUTS['unrest'].title}<" not in overview and OUTPUTS["unrest"].title not in overview
+
+
 def test_overview_shows_sanctions_as_shares_of_worlds_at_each_level(run_plots):
     folder, *_ = run_plots
     overview = (folder / "overview.svg").read_text(encoding="utf-8")

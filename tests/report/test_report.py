@@ -177,6 +177,18 @@ def test_report_says_where_the_dice_went_against_the_odds(single, unrest):
     assert len(marked) == len(expected)
 
 
+def test_story_table_shows_the_unrest_the_regime_faced_and_its_threshold(single, unrest):
+    replicate = typical_replicate(unrest)
+    world = unrest.timeseries[unrest.timeseries["replicate"] == replicate].set_index("year")
+    table = single.split('<table class="story">')[1].split("</table>")[0]
+    assert "<th>unrest faced</th>" in table
+    for year, row in world.iterrows():
+        assert (f"<td>{year}</td><td>{number(row['alignment'], sign=True)}</td>"
+                f"<td>{number(row['unrest_faced'])}</td>") in table
+    threshold = unrest.parameter_value("minsk.unrest_threshold", unrest.years[-1])
+    assert f"before any crackdown cut it; its crackdown threshold was {number(threshold)}." in single
+
+
 def test_unchanged_parameters_are_said_to_be_unchanged(single):
     assert "None: this run uses every parameter at its value in the cited registry" in single
 
