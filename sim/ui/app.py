@@ -38,6 +38,8 @@ from sim.common.formats import number, percent
 from sim.common.names import excerpt
 from sim.common.variables import SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
 from sim.explain.terms import DECISIONS
+from sim.explain.views import AGAINST_THE_ODDS
+from sim.explain.wording import against_the_odds
 from sim.figures import live
 from sim.figures.record import observed_tables
 from sim.inputs.record import Record, load_record
@@ -473,8 +475,10 @@ def decisions_html(model: BalancingModel, year: int | None = None) -> str:
         if d["shares"]:
             everyone = " — in all worlds: " + ", ".join(f"{_e(OPTION_TEXT.get(o, o))} {percent(x)}"
                                                         for o, x in d["shares"].items())
+        taken = float(d["table"].loc["probability", d["chosen"]])
+        dice = f" <i>{_e(against_the_odds(taken))}</i>" if taken < AGAINST_THE_ODDS else ""
         parts.append(f"<p class='ba-decision'><b>{_e(d['label'])}: {_e(OPTION_TEXT.get(d['chosen'], d['chosen']))}"
-                     f"</b>{everyone}</p>")
+                     f"</b>{dice}{everyone}</p>")
         parts.append(_table(header, body, "ba-table ba-trace"))
     return "".join(parts)
 

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from sim.cli import cli
+from sim.common.formats import percent
+from sim.explain.views import AGAINST_THE_ODDS
 from sim.inputs.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,6 +264,15 @@ def test_minsk_decision_trace_of_this_year(app, stepped):
         assert np.allclose(terms.sum(), table.loc["total utility"])
         assert d["chosen"] in d["options"]
         assert sum(d["shares"].values()) == pytest.approx(1)
+
+
+def test_a_choice_against_the_odds_is_said_to_be_the_dice(app, stepped):
+    for year in range(stepped.start_year + 1, stepped.year + 1):
+        text = app.decisions_html(stepped, year)
+        for d in app.minsk_decisions(stepped, year):
+            taken = float(d["table"].loc["probability", d["chosen"]])
+            dice = f"The dice went against the odds here: {percent(taken)} likely."
+            assert (dice in text) == (taken < AGAINST_THE_ODDS), (year, d["decision"])
 
 
 def test_no_decisions_before_the_first_step(app):
