@@ -46,7 +46,7 @@ from pydantic import ValidationError
 
 from sim.inputs.errors import (ScenarioError, StrictModel, YamlDoc, did_you_mean, from_validation_error, read_yaml,
                                show)
-from sim.inputs.resources import scenario_path
+from sim.inputs.resources import is_bare_name, scenario_path, shipped_scenarios
 from sim.inputs.registry import (Citation, CitationIn, Registry, find_quote, format_number, load_registry, load_sources,
                                  quote_sentence)
 from sim.common.variables import STATE_VARIABLES
@@ -571,9 +571,19 @@ def _read_chain(path: Path, label: str, registry: Registry, stack: tuple[Path, .
 
 def _read_bases(doc: YamlDoc, spec: _ScenarioIn, path: Path, label: str, registry: Registry,
                 stack: tuple[Path, ...]) -> list[_Layer]:
-    """The layers of the ``base:`` of ``path``, root base first."""
+    """The layers of the ``base:`` of ``path``, root base first.
+
+    ``base:`` is a scenario file relative to this one, or the bare name of a shipped scenario
+    (``base: baseline``), so that a student's scenario in a folder of its own can build on the library;
+    a file of that exact name next to this one wins, as on the command line."""
     base_path = path.parent / spec.base
     base_label = os.path.normpath(os.path.join(os.path.dirname(label), spec.base))
+    if is_bare_name(spec.base) and not base_path.is_file():
+        shipped = shipped_scenarios()
+        if spec.base not in shipped:
+            raise doc.error(("base",), f"'{spec.base}' is no scenario file next to this one and no shipped scenario"
+                            + did_you_mean(spec.base, shipped) + f" (shipped: {', '.join(shipped)})")
+        base_path, base_label = shipped[spec.base], str(shipped[spec.base])
     here = path.resolve()
     if base_path.resolve().suffix not in (".yaml", ".yml"):
         # A crafted base: must not make the loader read arbitrary (non-scenario) files.

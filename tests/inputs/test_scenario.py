@@ -289,6 +289,25 @@ def test_missing_base_file(registry, registry_file, tmp_path, run_cli):
     assert_cli_reports(run_cli, registry_file, child, str(caught.value))
 
 
+def test_a_base_may_name_a_shipped_scenario(tmp_path):
+    """A student's scenario in a folder of its own builds on the library by name; a file of that name next
+    to it wins; a name that is neither is one line with a suggestion."""
+    from sim.inputs.resources import shipped_scenarios
+
+    mine = write(tmp_path / "mine.yaml", "base: war_2022\nname: mine\n")
+    s = load_scenario(mine)
+    assert [p.resolve() for p in s.bases][-1] == shipped_scenarios()["war_2022"].resolve()
+    assert any(e.set.get("world.ukraine_war_ongoing") == 1 for e in s.events)
+    write(tmp_path / "war_2022", "not a scenario")  # a file of that exact name: a path, refused as one
+    with pytest.raises(ScenarioError, match="must be a scenario file ending in .yaml or .yml"):
+        load_scenario(mine)
+    typo = write(tmp_path / "typo.yaml", "base: basline\nname: typo\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(typo)
+    assert str(caught.value).startswith(f"{typo}:1: base: 'basline' is no scenario file next to this one and no "
+                                        "shipped scenario; did you mean 'baseline'? (shipped: baseline, ")
+
+
 def test_base_cycle(registry, registry_file, tmp_path, run_cli):
     a = write(tmp_path / "a.yaml", "base: b.yaml\nname: a\n")
     write(tmp_path / "b.yaml", "name: b\nbase: c.yaml\n")
