@@ -296,7 +296,7 @@ def test_a_base_may_name_a_shipped_scenario(tmp_path):
 
     mine = write(tmp_path / "mine.yaml", "base: war_2022\nname: mine\n")
     s = load_scenario(mine)
-    assert [p.resolve() for p in s.bases][-1] == shipped_scenarios()["war_2022"].resolve()
+    assert [p.resolve() for p in s.bases][0] == shipped_scenarios()["war_2022"].resolve()
     assert any(e.set.get("world.ukraine_war_ongoing") == 1 for e in s.events)
     write(tmp_path / "war_2022", "not a scenario")  # a file of that exact name: a path, refused as one
     with pytest.raises(ScenarioError, match="must be a scenario file ending in .yaml or .yml"):
