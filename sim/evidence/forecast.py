@@ -187,20 +187,39 @@ def _filter(spec: RunSpec, record: Record, origin: int, progress) -> tuple[Any, 
 
 
 def _collapse_text(year: int, ess: float, n: int, chosen: list[Measurement], outputs, record_label: str) -> str:
-    """Why the filter stops: the measurement of that year the worlds fit worst, and what to try."""
-    worst, worst_ess = None, float("inf")
-    for m in chosen:
-        if m.year == year:
-            alone = effective_sample_size(normalized_weights(log_likelihood(m, outputs[m.output])))
-            if alone < worst_ess:
-                worst, worst_ess = m, alone
-    if worst is None:
+    """Why the filter stops: the measurements of that year the worlds fit worst, where the worlds stand on them
+    (the median world's value and the share of worlds at or beyond the record's figure), and what to try."""
+    fits = sorted(((effective_sample_size(normalized_weights(log_likelihood(m, outputs[m.output]))), i, m)
+                   for i, m in enumerate(chosen) if m.year == year))
+    if not fits:
         return (f"the record of {year} leaves {ess:.1f} effective worlds of {n} (at least {MIN_EFFECTIVE_WORLDS} "
                 f"needed); try more replicates (--replicates {n * 4}) or an earlier origin")
-    fit = f"the worst fit is {worst.series} = {worst.value:g} ({worst_ess:.1f} effective worlds alone)"
+    worst_ess, _, worst = fits[0]
+
+    def beyond(m: Measurement) -> tuple[float, float, str]:
+        """The median world's value, and the share of worlds that reach the figure from the median's side."""
+        values = np.asarray(outputs[m.output], dtype=float)
+        median = float(np.median(values))
+        if m.value >= median:
+            return median, float(np.mean(values >= m.value)), "at or above"
+        return median, float(np.mean(values <= m.value)), "at or below"
+
+    def stands(m: Measurement) -> str:
+        median, share, side = beyond(m)
+        return f"the median world has {median:.3g}, {share:.1%} of worlds are {side} it"
+
+    fit = (f"the worst fit is {worst.series} = {worst.value:g} ({worst_ess:.1f} effective worlds alone; "
+           f"{stands(worst)})")
+    if len(fits) > 1:
+        second_ess, _, second = fits[1]
+        fit += f", then {second.series} = {second.value:g} ({second_ess:.1f} alone; {stands(second)})"
     if worst_ess < MIN_EFFECTIVE_WORLDS:
         advice = ("the model almost never produces it, so more replicates help little: it lacks the mechanism "
                   f"(or the figure's error in {Path(record_label).name} is too narrow); try an earlier origin")
+    elif beyond(worst)[1] < 0.01:
+        advice = ("hardly any world reaches that figure (the filter keeps those nearest it within the figure's "
+                  "error), and together with the rest too few remain: the model lacks what produced it, so more "
+                  f"replicates help little (--replicates {n * 4} may pass); try an earlier origin")
     else:
         advice = (f"each figure alone fits, together they rarely do; try more replicates (--replicates {n * 4}) "
                   "or an earlier origin")

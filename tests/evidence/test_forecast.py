@@ -105,6 +105,7 @@ def test_a_collapsed_filter_is_refused_in_one_line_with_a_hint(tmp_path):
     message = str(caught.value)
     assert "\n" not in message
     assert "the record of 2017 leaves" in message and "political_prisoners_end_of_year = 5e+06" in message
+    assert "the median world has" in message and "0.0% of worlds are at or above it" in message  # why: none reach it
     assert "earlier origin" in message
 
 
