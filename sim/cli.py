@@ -360,10 +360,12 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run folder to write (default: results/<scenario>/forecast-<origin>-<run id>/).")
 @click.option("--no-plots", is_flag=True, help="Write the tables only.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html into the run folder: the forecast beside the record, for a class.")
 @click.pass_context
 def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_year: int | None,
              replicates: int | None, seed: int | None, overrides: dict[str, float], parameter_uncertainty: str,
-             record_path: Path | None, out: Path | None, no_plots: bool) -> None:
+             record_path: Path | None, out: Path | None, no_plots: bool, with_report: bool = False) -> None:
     """Forecast from an origin year: conditioned on the public record up to it, then the scenario's events."""
     from sim import api
     from sim.evidence.forecast import DEFAULT_SCENARIO, conditioning_text
@@ -391,6 +393,13 @@ def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_ye
     click.echo("")
     click.echo(terminal_text(run_summary_text(result)))
     click.echo(f"\nrun folder: {folder}")
+    if with_report:
+        try:
+            _write_report([result], paths.report_file([result.name], [folder]), [folder])
+        except KeyboardInterrupt:
+            click.echo(f"interrupted: the run folder {folder} is complete; its report was not written "
+                       f"(write it with: sim report {folder})", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @cli.command()

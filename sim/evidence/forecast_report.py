@@ -113,6 +113,14 @@ def _spread_table(runs: list[OriginHindcast]) -> list[str]:
     return _table(["questions", "n", "model", "random_actors", *(f"skill vs {x}" for x in REFERENCES)], rows)
 
 
+def _fit_summary(posterior) -> dict | None:
+    """The fit's ``abc.json`` beside the posterior table, or None."""
+    try:
+        return json.loads((Path(posterior).parent / "abc.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
 def _posterior_section(modes: dict[str, list[OriginHindcast]], fitted: int | None, posterior, seeds) -> str:
     if fitted is None or not modes:
         return ""
@@ -136,6 +144,18 @@ def _posterior_section(modes: dict[str, list[OriginHindcast]], fitted: int | Non
     L.extend(_table(["parameters", "event questions", "Brier", "random_actors Brier",
                      *(f"skill vs {x}" for x in REFERENCES)], rows))
     w("")
+    fit = _fit_summary(posterior)
+    if fit and fit.get("parameters"):
+        w(f"The fit ({fit.get('population')} particles, {len(fit.get('generations') or [])} generations, "
+          f"{fit.get('worlds')} worlds per simulation, seed {fit.get('seed')}; {fit.get('simulations')} "
+          f"simulations; {fit.get('statistics')} record figures of 2016-{fitted}). Its distance to those figures "
+          f"(in-sample): registry values {fit.get('distance_registry', float('nan')):.3f}, posterior medians "
+          f"{fit.get('distance_posterior', float('nan')):.3f}.")
+        w("")
+        L.extend(_table(["parameter", "registry", "range", "posterior median", "posterior 5% to 95%"],
+                        [[f"`{p['id']}`", f"{p['registry']:g}", f"{p['low']:g} to {p['high']:g}", f"{p['p50']:.3g}",
+                          f"{p['p05']:.3g} to {p['p95']:.3g}"] for p in fit.get("parameters") or []]))
+        w("")
     return "\n".join(L) + "\n"
 
 

@@ -73,6 +73,7 @@ def scenario_section(result, anchor: str, level: int = 2, name: str | None = Non
     out.append(f'<p class="meta">Scenario <code>{e(result.name)}</code> &middot; {years[0]}&ndash;{years[-1]} '
                f'&middot; {result.replicates:,} worlds &middot; seed {e(result.seed)} &middot; '
                f'{e(UNCERTAINTY_LABELS.get(uncertainty_kind(getattr(result, "parameter_uncertainty", "chance")), ""))}</p>')
+    out.append(forecast_note(result))
     leaves_out = [" ".join(str(item).split()) for item in scenario.get("leaves_out") or []]
     if leaves_out:  # said before the questions, so that a class does not read an absence as a model result
         out.append("<h4>What this scenario leaves out</h4>" if level > 2 else "<h3>What this scenario leaves out</h3>")
@@ -83,6 +84,22 @@ def scenario_section(result, anchor: str, level: int = 2, name: str | None = Non
         out.append('<ol class="questions">' + "".join(f"<li>{e(q)}</li>" for q in questions) + "</ol>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def forecast_note(result) -> str:
+    """For a forecast (sim forecast): what it was conditioned on, as its manifest records it; empty otherwise."""
+    info = getattr(result, "forecast", None)
+    if not info:
+        return ""
+    origin = int(info["origin"])
+    kept = ", ".join(f"{c['year']}: {float(c['effective_worlds']):.0f}" for c in info.get("conditioning") or [])
+    return (f'<p class="note"><strong>A forecast made at {origin}.</strong> Every world was simulated from 2015 '
+            f"with the record's exogenous drivers (oil, Russia's growth, the war, elections) up to {origin} and "
+            f"kept or dropped, year by year, by how well it matched the public record up to {origin} "
+            f"(<code>{e(Path(str(info.get('record', ''))).name)}</code>; effective worlds after each year: "
+            f"{e(kept)}). From {origin} on the worlds run on their own, with the scenario's events after {origin} "
+            f"only. The first year shown is the conditioned state; no figure of the record after {origin} was "
+            f"used.</p>")
 
 
 def outcome_years(result) -> list[int]:

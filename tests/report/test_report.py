@@ -385,3 +385,14 @@ def test_fan_and_overview_figures_carry_the_record(monkeypatch, unrest, tmp_path
     assert calls.count("russia_trade_share") >= 2  # its fan chart and its overview panel
     assert set(fans) <= set(calls)
     assert "are <strong>observed</strong>" in text
+
+
+def test_a_forecast_s_report_says_what_it_was_conditioned_on(run_cli, tmp_path):
+    result = run_cli("forecast", "--origin", "2016", "--to", "2019", "--replicates", "150", "--seed", "3",
+                     "--report", "--out", tmp_path / "f")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "f" / "report.html").read_text(encoding="utf-8")
+    assert "A forecast made at 2016." in text and "no figure of the record after 2016 was used" in text
+    assert "effective worlds after each year: 2015: 150, 2016:" in text
+    section = _section(text, "outcomes")
+    assert len(OBSERVED.findall(section)) > 0  # the record beside the forecast, where it exists
