@@ -84,7 +84,10 @@ def test_the_command(tmp_path):
     assert "Forecast made at 2016" in done.stdout and "skill vs random_actors" in done.stdout
     assert "crackdown_2020" in done.stdout
     for args, words in ((["--origin", "2030"], "origin: 2030 is not allowed"),
-                        (["--origin", "2016", "--report"], "--origin scores one origin")):
+                        (["--origin", "2016", "--report"], "--origin scores one origin"),
+                        (["--posterior", str(tmp_path / "p.csv")], "--posterior: belongs to --report"),
+                        (["--report", "--report-path", str(tmp_path / "v.md"), "--posterior",
+                          str(tmp_path / "none.csv")], "no such posterior table")):
         bad = subprocess.run([sys.executable, "-m", "sim.cli", "hindcast", *args], capture_output=True, text=True)
         assert bad.returncode == 2 and words in bad.stderr and bad.stderr.count("\n") == 1
 
