@@ -349,7 +349,7 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
               help="Forecast origin: the worlds are conditioned on the public record up to and including it.")
 @click.option("--to", "end_year", type=int, default=None, metavar="YEAR",
               help="Last forecast year (default: the scenario's end year).")
-@click.option("--replicates", type=int, default=None, help="Number of worlds (default 2000).")
+@click.option("--replicates", type=int, default=None, help="Number of worlds (default 8000).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
 @SET_OPTION
 @click.option("--parameter-uncertainty", default="chance", show_default=True,

@@ -24,6 +24,16 @@ from sim.evidence.skill import REFERENCES, reliability
 from sim.inputs.errors import ScenarioError
 
 FIGURE_FOLDER = "validation"  # beside the report
+# From the present (the record's last year): the hindcast scenario (the war goes on) and these variants, each
+# applied after the origin, over the next PRESENT_YEARS years. Report settings, not model coefficients.
+PRESENT_VARIANTS = ("ceasefire_2026.yaml", "eu_easing_after_releases.yaml")
+PRESENT_YEARS = 5
+PRESENT_OUTPUTS = ("alignment", "russia_trade_share", "eu_trade_share", "sanctions_level", "political_prisoners",
+                   "subsidy_pct_gdp", "gdp_growth")
+PRESENT_EVENTS = (("crackdown", "a crackdown", lambda ts: ts["crackdown"] >= 1),
+                  ("prisoner_release", "a release of political prisoners", lambda ts: ts["prisoners_released"] > 0),
+                  ("sanctions_eased", "the EU eases its sanctions", lambda ts: ts["brussels_sanctions_move"] == -1),
+                  ("step_west", "Minsk steps West", lambda ts: ts["minsk_foreign_move"] == 1))
 
 
 def posterior_origin(path: str | Path) -> int:
@@ -79,12 +89,92 @@ def forecast_sections(report_path: str | Path, origins: Sequence[int] = REPORT_O
         from sim.figures.evidence import plot_reliability
 
         for h in scored:
+            if h.table.empty:  # the present: nothing after it to score
+                continue
             path = report_path.parent / FIGURE_FOLDER / f"reliability-{h.origin}.png"
             null = h.table.assign(model=h.table["random_actors"])
             plot_reliability({"model": h.reliability(), "random actors": reliability(null)}, path,
                              f"Event forecasts made at {h.origin}: reliability")
             figures[h.origin] = path.relative_to(report_path.parent).as_posix()
-    return [_section(scored, failed, figures, spread, seeds) + _posterior_section(modes, fitted, posterior, seeds)]
+    present = ""
+    from sim.inputs.record import Record, load_record
+
+    loaded = record if isinstance(record, Record) else load_record(record, registry=registry)
+    if loaded.last_year() in spread:
+        present = _present_section(loaded, registry, replicates, seeds[0], spread[loaded.last_year()][0])
+    return [_section(scored, failed, figures, spread, seeds) + present
+            + _posterior_section(modes, fitted, posterior, seeds)]
+
+
+def _g(x: float) -> str:
+    """Three significant figures, whole numbers with thousands separators from 100 up (no e-notation)."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _recorded(record, output: str, year: int) -> str:
+    """The record's latest figure of ``output`` at or before ``year``, with its year if earlier."""
+    for series in record.annual.values():
+        if series.observation is not None and series.observation.output == output:
+            years = [y for y in series.values if y <= year]
+            if years:
+                last = max(years)
+                return _g(series.values[last]) + ("" if last == year else f" ({last})")
+    return "-"
+
+
+def _band(summary, output: str, year: int) -> str:
+    row = summary[(summary["output"] == output) & (summary["year"] == year)]
+    if row.empty:
+        return "-"
+    r = row.iloc[0]
+    return f"{_g(r['p50'])} ({_g(r['p05'])} to {_g(r['p95'])})"
+
+
+def _any_share(timeseries, test, first: int, last: int) -> float:
+    """Share of worlds in which ``test`` holds in at least one year first..last (the world's own years)."""
+    frame = timeseries.sort_values(["replicate", "year"])
+    hits = frame.groupby("replicate", group_keys=False).apply(lambda w: test(w)[(w["year"] >= first)
+                                                                                 & (w["year"] <= last)].any())
+    return float(hits.mean())
+
+
+def _present_section(record, registry, replicates, seed, scored: OriginHindcast) -> str:
+    """From the present: the conditioned state beside the record, and each variant's next years."""
+    from sim.evidence.forecast import forecast
+    from sim.inputs.resources import SCENARIOS_DIR
+
+    origin = scored.origin
+    end = origin + PRESENT_YEARS
+    runs = {"the war goes on (hindcast scenario)": forecast(origin, scored.scenario_path, end_year=end,
+                                                             replicates=scored.result.replicates, seed=seed,
+                                                             record=record, registry=registry)}
+    for name in PRESENT_VARIANTS:
+        runs[Path(name).stem] = forecast(origin, SCENARIOS_DIR / name, end_year=end,
+                                         replicates=scored.result.replicates, seed=seed, record=record,
+                                         registry=registry)
+    first = next(iter(runs.values()))
+    L: list[str] = []
+    w = L.append
+    w(f"### From the present: the forecast made at {origin} for {origin + 1}-{end}")
+    w("")
+    w(f"No figure after {origin} exists yet, so this forecast cannot be scored. The first column is the record; "
+      f"the second the worlds conditioned on it up to {origin} (median and 5% to 95%): that they agree is what the "
+      f"filter enforces, not evidence. The others are the worlds in {end} under the hindcast scenario (nothing "
+      "imposed after the origin: the war goes on) and under two variants whose events the forecast applies after "
+      f"{origin}: `scenarios/{PRESENT_VARIANTS[0]}` (the war stops in {origin + 1}) and "
+      f"`scenarios/{PRESENT_VARIANTS[1]}` (a mass release in {origin + 1}, EU easing to targeted sanctions in "
+      f"{origin + 2}); both are the scenarios' assumptions, not forecasts. {first.replicates} worlds, seed "
+      f"{first.seed}, chance only.")
+    w("")
+    header = ["outcome", f"record {origin}", f"conditioned {origin}", *(f"{n}, {end}" for n in runs)]
+    rows = [[o, _recorded(record, o, origin), _band(first.summary, o, origin),
+             *(_band(r.summary, o, end) for r in runs.values())] for o in PRESENT_OUTPUTS]
+    for _, label, test in PRESENT_EVENTS:
+        rows.append([f"{label}, {origin + 1}-{end} (share of worlds)", "-", "-",
+                     *(f"{_any_share(r.timeseries, test, origin + 1, end):.2f}" for r in runs.values())])
+    L.extend(_table(header, rows))
+    w("")
+    return "\n".join(L) + "\n"
 
 
 def _range(values) -> str:
@@ -222,6 +312,11 @@ def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figure
         header = ["questions", "n", "model", *REFERENCES, *(f"skill vs {x}" for x in REFERENCES)]
         rows = [[s.kind, s.questions, _num(s.model), *(_num(s.references[x]) for x in REFERENCES),
                  *(_signed(s.skill(x)) for x in REFERENCES)] for s in h.scores.values()]
+        if h.table.empty:
+            w(f"No figure of the record is dated after {h.origin}: nothing to score yet (see *From the present* "
+              "below for what the model expects).")
+            w("")
+            continue
         L.extend(_table(header, rows))
         w("")
         events = h.scores.get("events (Brier)")

@@ -139,3 +139,25 @@ def test_the_report_gives_the_spread_over_seeds_and_the_posterior_beside_the_pri
     rows = [line for line in text.splitlines() if line.startswith(("| chance only", "| prior", "| ABC posterior"))]
     assert len(rows) == 3
     assert all(" to " in row for row in rows)  # a spread, not one number
+
+
+def test_from_the_present_the_report_shows_the_conditioned_state_and_each_variant(tmp_path):
+    """The present section (built for the record's last year; here for 2016 to stay small): the record beside
+    the conditioned state, then each variant's state PRESENT_YEARS later and how often things happen."""
+    from sim.evidence.forecast_report import PRESENT_EVENTS, PRESENT_OUTPUTS, PRESENT_VARIANTS, _present_section
+    from sim.evidence.rolling import run_origin_hindcast
+    from sim.inputs.registry import load_registry
+
+    record = load_record()
+    scored = run_origin_hindcast(2016, replicates=1500, seed=2, record=record)
+    text = _present_section(record, load_registry(), 1500, 2, scored)
+    assert "### From the present: the forecast made at 2016 for 2017-2021" in text
+    header = next(line for line in text.splitlines() if line.startswith("| outcome"))
+    assert "record 2016" in header and "conditioned 2016" in header
+    assert all(f"{name.removesuffix('.yaml')}, 2021" in header for name in PRESENT_VARIANTS)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| outcome")]
+    assert len(rows) == len(PRESENT_OUTPUTS) + len(PRESENT_EVENTS)
+    assert "| sanctions_level | 0 |" in text  # the record's 2016 figure
+    for row in rows[len(PRESENT_OUTPUTS):]:
+        shares = [float(c) for c in row.strip("|").split("|")[3:]]
+        assert len(shares) == 1 + len(PRESENT_VARIANTS) and all(0 <= s <= 1 for s in shares)
