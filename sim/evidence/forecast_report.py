@@ -163,8 +163,9 @@ def _present_section(record, registry, replicates, seed, scored: OriginHindcast)
       "imposed after the origin: the war goes on) and under two variants whose events the forecast applies after "
       f"{origin}: `scenarios/{PRESENT_VARIANTS[0]}` (the war stops in {origin + 1}) and "
       f"`scenarios/{PRESENT_VARIANTS[1]}` (a mass release in {origin + 1}, EU easing to targeted sanctions in "
-      f"{origin + 2}); both are the scenarios' assumptions, not forecasts. {first.replicates} worlds, seed "
-      f"{first.seed}, chance only.")
+      f"{origin + 2}); both are the scenarios' assumptions, not forecasts. The last rows are the shares of worlds "
+      f"in which the agents themselves do something in {origin + 1}-{end} (an imposed event is not counted: the "
+      f"variant's own EU easing is not an EU move). {first.replicates} worlds, seed {first.seed}, chance only.")
     w("")
     header = ["outcome", f"record {origin}", f"conditioned {origin}", *(f"{n}, {end}" for n in runs)]
     rows = [[o, _recorded(record, o, origin), _band(first.summary, o, origin),
@@ -301,8 +302,9 @@ def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figure
         w("")
     for number, h in enumerate(scored, start=1):
         r = h.result
-        w(f"### 6.{number} Forecast made at {h.origin} "
-          f"({r.replicates} worlds, seed {r.seed}; scored on {h.origin + 1}-{r.years[-1]})")
+        scored_on = (f"scored on {h.origin + 1}-{r.years[-1]}" if not h.table.empty
+                     else "the present: nothing after it to score")
+        w(f"### 6.{number} Forecast made at {h.origin} ({r.replicates} worlds, seed {r.seed}; {scored_on})")
         w("")
         cond = r.forecast["conditioning"]
         w("Effective worlds after each year's measurements (the filter refuses below "
