@@ -543,8 +543,9 @@ def _miss_text(hindcast: Hindcast, row) -> str:
     text += f" (per year {yearly})" if obs.first_year != obs.year else ""
     window = ts[(ts["year"] >= obs.first_year) & (ts["year"] <= obs.year)]
     if obs.output == "subsidy_cut" and (window["ukraine_war"] == 1).any():
-        text += (". In war years the model's Moscow weighs its war budget (docs/ODD.md 7.7) against keeping an "
-                 "isolated ally afloat; here the second wins, the opposite of what the newsletter reports")
+        text += (". In war years the model's Moscow pays a wartime ally (`war_ally_support`, fading each war year) "
+                 "and, with sanctions in force, keeps an isolated ally afloat (`isolation_leverage`, docs/ODD.md 7.7); "
+                 "here these outweigh the cost of support, the opposite of what the newsletter reports")
     return text
 
 
