@@ -500,7 +500,8 @@ def _limits_section(d: ReportData) -> list[str]:
       "implies, encoded as the model's events (moves both ways in 2016-2019; sanctions in force in 2024). Another "
       "reading would give other numbers.")
     w("- **Hindsight in the inputs.** The war from 2022 is imposed, and in the model it switches on Minsk's "
-      "war-loyalty, Moscow's war-ally and war-budget and Brussels's war-complicity terms: most of what the model does after 2021 "
+      "war loyalty, Moscow's war-ally pressure and wartime support, Russia's war demand, the territory access that "
+      "Brussels's war-complicity terms read, and the years-of-war fades: most of what the model does after 2021 "
       "follows from that one input.")
     later_year = re.compile(r"(?<!2015-)\b(201[6-9]|202[0-9])\b")  # not the documents' "2015-2016"
     hindsight = [p.id for p in registry.values() if later_year.search(" ".join(filter(None, (p.assumption, p.note))))]
