@@ -262,3 +262,13 @@ def test_cli_calibrate_abc_options_are_checked_in_one_line(run_cli, tmp_path):
         assert result.exit_code == 2, result.output
         assert words in result.stderr and result.stderr.count("\n") == 1
         assert not (tmp_path / "x").exists()
+
+
+def test_the_screen_ranks_parameters_by_how_far_their_range_moves_the_distance():
+    table = abc.screen(2016, worlds=30, seed=2, candidates=["trade.sanctions_sensitivity", "minsk.move_cost"])
+    assert list(table.columns) == ["id", "low", "high", "registry", "spread"]
+    assert sorted(table["id"]) == ["minsk.move_cost", "trade.sanctions_sensitivity"]
+    assert list(table["spread"]) == sorted(table["spread"], reverse=True)
+    for row in table.itertuples():  # the spread is that of the three distances, all on the same random numbers
+        assert row.spread == pytest.approx(max(row.low, row.high, row.registry) - min(row.low, row.high, row.registry))
+    assert table["registry"].nunique() == 1
