@@ -15,13 +15,14 @@ group's numbers are those of running it alone. This module knows nothing of Mesa
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from sim.inputs.errors import ScenarioError
-from sim.inputs.posterior import draw_rows, load_posterior, posterior_path
+from sim.inputs.posterior import PREFIX, draw_rows, load_posterior, posterior_path
 from sim.inputs.registry import Registry, load_registry, load_sources, quote_context
 from sim.inputs.scenario import Scenario, parameter_problem
 from sim.inputs.timeline import Domain, parameter_changes
@@ -190,7 +191,9 @@ class RunSpec:
                 continue
             params[pid] = posterior.values[rows, j].copy()
             drawn.append(pid)
-        return self.replace(params=params, parameter_uncertainty=mode, drawn=tuple(drawn))
+        # Recorded with the table's absolute path, so that `sim rerun` finds it from any working directory.
+        recorded = f"{PREFIX}{os.path.abspath(posterior_path(mode))}"
+        return self.replace(params=params, parameter_uncertainty=recorded, drawn=tuple(drawn))
 
     def world_parameters(self):
         """One row per world: ``replicate``, then the value of every drawn parameter (empty columns when none)."""

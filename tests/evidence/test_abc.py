@@ -196,7 +196,7 @@ def test_a_run_draws_posterior_rows_by_weight_same_seed_same_draws(calibrated, t
     assert fixed.drawn == (IDS[1],) and fixed.params[IDS[0]] == 0.5
 
 
-def test_sim_run_and_forecast_take_a_posterior(calibrated, run_cli, tmp_path):
+def test_sim_run_and_forecast_take_a_posterior(calibrated, run_cli, tmp_path, monkeypatch):
     _, out, _ = calibrated
     mode = f"posterior:{out / 'posterior.csv'}"
     result = run_cli("run", "baseline", "--replicates", "40", "--seed", "5", "--end-year", "2018", "--no-plots",
@@ -209,6 +209,15 @@ def test_sim_run_and_forecast_take_a_posterior(calibrated, run_cli, tmp_path):
     assert "fitted assumptions" in result.stdout
     repeated = run_cli("rerun", tmp_path / "run")
     assert repeated.exit_code == 0, repeated.output
+    # Given relative to the working directory, the table is recorded by its absolute path: a rerun from
+    # another folder finds it.
+    monkeypatch.chdir(out)
+    relative = run_cli("run", "baseline", "--replicates", "20", "--seed", "5", "--end-year", "2017", "--no-plots",
+                       "--parameter-uncertainty", "posterior:posterior.csv", "--out", tmp_path / "relative")
+    assert relative.exit_code == 0, relative.output
+    assert sim.Result.load(tmp_path / "relative").parameter_uncertainty == f"posterior:{out / 'posterior.csv'}"
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("rerun", tmp_path / "relative").exit_code == 0
     forecast = run_cli("forecast", "--origin", "2017", "--to", "2019", "--replicates", "200", "--seed", "2",
                        "--no-plots", "--parameter-uncertainty", mode, "--out", tmp_path / "forecast")
     assert forecast.exit_code == 0, forecast.output
