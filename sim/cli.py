@@ -187,27 +187,16 @@ def run(ctx: click.Context, scenario_file: Path, replicates: int | None, seed: i
     # Claimed before the work: a named --out that exists or is being written is refused now; a default
     # run id already taken (same scenario and seed in the same second) moves on to <run id>-2, ...
     folder = claims.claim(out or paths.run_folder(scenario.name, run_id(scenario.seed)), next_free=out is None)
-    try:
+    def simulate():
         years = max(scenario.end_year - scenario.start_year, 1)
         with progress_bar(years, scenario.name, "year", show=scenario.replicates * years >= PROGRESS_MIN_WORK) \
                 as progress:
             result = api.run(scenario, progress=progress, summary_only=summary_only,
                              parameter_uncertainty=parameter_uncertainty)
         result.save(folder, plots=not no_plots, csv=True if write_csv else None, svg=write_svg)
-    except KeyboardInterrupt:
-        click.echo("interrupted: no run folder was written", err=True)
-        ctx.exit(EXIT_INTERRUPTED)
-    finally:
-        claims.release(folder)
-    click.echo(terminal_text(run_summary_text(result)))
-    click.echo(f"\nrun folder: {folder}")
-    if with_report:
-        try:
-            _write_report([result], paths.report_file([result.name], [folder]), [folder])
-        except KeyboardInterrupt:
-            click.echo(f"interrupted: the run folder {folder} is complete; its report was not written "
-                       f"(write it with: sim report {folder})", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+        return result
+
+    _write_claimed(ctx, folder, simulate, lambda result: [terminal_text(run_summary_text(result))], with_report)
 
 
 @cli.command()
@@ -380,26 +369,15 @@ def forecast(ctx: click.Context, scenario_file: Path | None, origin: int, end_ye
     folder = claims.claim(out or paths.forecast_folder(scenario.name, origin,
                                                        run_id(seed if seed is not None else scenario.seed)),
                           next_free=out is None)  # as sim run: claimed before the work
-    try:
+
+    def simulate():
         result = api.forecast(origin=origin, scenario=scenario, end_year=end_year, replicates=replicates, seed=seed,
                               record=record_path, registry=registry, parameter_uncertainty=parameter_uncertainty)
         result.save(folder, plots=not no_plots)
-    except KeyboardInterrupt:
-        click.echo("interrupted: no run folder was written", err=True)
-        ctx.exit(EXIT_INTERRUPTED)
-    finally:
-        claims.release(folder)
-    click.echo(terminal_text(conditioning_text(result)))
-    click.echo("")
-    click.echo(terminal_text(run_summary_text(result)))
-    click.echo(f"\nrun folder: {folder}")
-    if with_report:
-        try:
-            _write_report([result], paths.report_file([result.name], [folder]), [folder])
-        except KeyboardInterrupt:
-            click.echo(f"interrupted: the run folder {folder} is complete; its report was not written "
-                       f"(write it with: sim report {folder})", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+        return result
+
+    _write_claimed(ctx, folder, simulate, lambda result: [terminal_text(conditioning_text(result)), "",
+                                                          terminal_text(run_summary_text(result))], with_report)
 
 
 @cli.command()
@@ -539,6 +517,31 @@ def report(folders: tuple[Path, ...], out: Path | None) -> None:
         out = paths.report_file([r.name for r in results], list(folders))
     check_file_target(out)  # before the work: a read-only or missing folder fails now, not after the figures
     _write_report(results, out, list(folders))
+
+
+def _write_claimed(ctx: click.Context, folder: Path, simulate, texts, with_report: bool) -> None:
+    """Run ``simulate()`` (which writes the claimed run ``folder``), release the claim whatever happens (Ctrl-C:
+    no folder), print ``texts(result)`` and the folder, then the report if asked (Ctrl-C there keeps the
+    complete folder and says how to write the report): one sequence for `sim run` and `sim forecast`."""
+    from sim.outputs import claims, paths
+
+    try:
+        result = simulate()
+    except KeyboardInterrupt:
+        click.echo("interrupted: no run folder was written", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    finally:
+        claims.release(folder)
+    for text in texts(result):
+        click.echo(text)
+    click.echo(f"\nrun folder: {folder}")
+    if with_report:
+        try:
+            _write_report([result], paths.report_file([result.name], [folder]), [folder])
+        except KeyboardInterrupt:
+            click.echo(f"interrupted: the run folder {folder} is complete; its report was not written "
+                       f"(write it with: sim report {folder})", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def _write_report(results, out: Path, folders) -> None:
