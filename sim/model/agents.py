@@ -154,7 +154,7 @@ class Minsk(BalancingAgent):
             "isolation": _directional(-p["minsk.weight_isolation"] * m.brussels.sanctions_level * self.regime_threat),
             "eu_offer": _directional(p["minsk.weight_eu_engagement"] * m.brussels.eu_engagement),
             "war_loyalty": _directional(-p["minsk.weight_war_loyalty"] * m.world.ukraine_war
-                                        * (1 - p["minsk.war_loyalty_fade"]) ** np.maximum(0, m.world.war_years - 1)),
+                                        * m.world.war_weight(p["minsk.war_loyalty_fade"])),
             "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
             "release_cost": _only(2, -p["minsk.weight_release_cost"]
                                   * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
@@ -287,8 +287,7 @@ class Moscow(BalancingAgent):
         p, m, n = self.p, self.model, self.replicates
         cost = _move_cost(p["moscow.move_cost"])
         alignment = m.minsk.alignment
-        war_support = (m.world.ukraine_war
-                       * (1 - p["moscow.war_support_fade"]) ** np.maximum(0, m.world.war_years - 1))
+        war_support = m.world.ukraine_war * m.world.war_weight(p["moscow.war_support_fade"])
         return {
             "russian_economy": _directional(p["moscow.weight_russian_economy"]
                                             * (m.world.russia_growth - m.world.russia_normal_growth())),

@@ -79,6 +79,11 @@ class World:
         maidan = p["world.maidan_effect_2015"] * 0.5 ** (years_since_base / p["world.maidan_effect_half_life"])
         self.maidan_effect = np.maximum(maidan, p["world.war_deterrent_effect"] * self.ukraine_war).astype(float)
 
+    def war_weight(self, fade) -> np.ndarray:
+        """How much of a wartime pull is left: 1 in the war's first year, times (1 - ``fade``) each year after
+        (0 in peace once multiplied by the war)."""
+        return (1 - fade) ** np.maximum(0, self.war_years - 1)
+
     def count_war_years(self) -> None:
         """Years the war has lasted, this one included (0 in peace); after any jolt to the war."""
         self.war_years = np.where(self.ukraine_war == 1, self.war_years + 1, 0).astype(np.int64)
@@ -146,7 +151,9 @@ class Economy:
         self.gdp_growth = np.full(n, p["economy.gdp_growth_2015"], dtype=float)
         self.output_gap = np.full(n, p["economy.output_gap_2015"], dtype=float)
         # Where last year's conditions put the level of output (level_effect); a change from it opens a gap.
-        self.level_conditions = np.broadcast_to(self.level_effect_2015(), (n,)).astype(float)
+        self.level_conditions = np.broadcast_to(
+            self.level_effect(p["moscow.subsidy_pct_gdp_2015"], p["brussels.sanctions_level_2015"],
+                              p["brussels.eu_engagement_2015"], p["world.ukraine_war_2015"]), (n,)).astype(float)
         # The 2015 picture the trade weights are measured from.
         self.reference = {
             "alignment": p["minsk.alignment_2015"],
@@ -212,7 +219,8 @@ class Economy:
                           + self.share("china") * p["world.china_growth"]
                           + self.share("other") * p["world.other_growth"])
         # Shocks hit the level of output: a change in conditions opens an output gap that then closes.
-        conditions = self.level_effect(moscow, brussels, world)
+        conditions = self.level_effect(moscow.subsidy_pct_gdp, brussels.sanctions_level, brussels.eu_engagement,
+                                       world.ukraine_war)
         previous_gap = self.output_gap
         self.output_gap = (p["economy.output_gap_persistence"] * previous_gap
                            + (conditions - self.level_conditions))
@@ -223,19 +231,11 @@ class Economy:
                            + (self.output_gap - previous_gap)
                            + p["economy.growth_volatility"] * rng.standard_normal(n))
 
-    def level_effect(self, moscow, brussels, world) -> np.ndarray:
-        """Where this year's conditions put the level of output, in % of potential: Russian support, EU
-        sanctions and engagement, and the war next door."""
+    def level_effect(self, subsidy, sanctions, engagement, war):
+        """Where conditions put the level of output, in % of potential: Russian support (% of GDP), the EU
+        sanctions level and engagement, and the war next door."""
         p = self.p
-        return (p["economy.subsidy_level_effect"] * moscow.subsidy_pct_gdp
-                - p["economy.sanctions_cost"] * (brussels.sanctions_level / 2) ** 2
-                + p["economy.engagement_effect"] * brussels.eu_engagement
-                - p["economy.war_cost"] * world.ukraine_war)
-
-    def level_effect_2015(self):
-        """The level effect of the 2015 picture (the registry's initial values)."""
-        p = self.p
-        return (p["economy.subsidy_level_effect"] * p["moscow.subsidy_pct_gdp_2015"]
-                - p["economy.sanctions_cost"] * (p["brussels.sanctions_level_2015"] / 2) ** 2
-                + p["economy.engagement_effect"] * p["brussels.eu_engagement_2015"]
-                - p["economy.war_cost"] * p["world.ukraine_war_2015"])
+        return (p["economy.subsidy_level_effect"] * subsidy
+                - p["economy.sanctions_cost"] * (sanctions / 2) ** 2
+                + p["economy.engagement_effect"] * engagement
+                - p["economy.war_cost"] * war)
