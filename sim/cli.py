@@ -312,8 +312,11 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
             from sim.evidence.forecast_report import posterior_origin
             from sim.inputs.posterior import load_posterior
 
+            from sim.evidence.validation_report import load_abc
+
             load_posterior(posterior_path, registry)
             posterior_origin(posterior_path)
+            load_abc(posterior_path)  # the fit section 3 describes
     elif posterior_path is not None:
         raise ScenarioError("--posterior", "belongs to --report (section 6 scores it beside the prior)")
     result = run_hindcast(scenario_file, observed, replicates=replicates, seed=seed, registry=registry)
@@ -326,9 +329,12 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
         command = "sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "sim" else "sim hindcast --report"
         target = Path(report_path) if report_path is not None else DEFAULT_REPORT
         click.echo("scoring the forecasts made at the report's origins ...", err=True)
-        sections = forecast_sections(target, record=record_path, registry=registry, posterior=posterior_path)
+        summary: list[str] = []
+        sections = forecast_sections(target, record=record_path, registry=registry, posterior=posterior_path,
+                                     summary=summary)
         path = write_report(result, target, calibration=calibration, sensitivity=sensitivity, command=command,
-                            progress=lambda text: click.echo(text, err=True), extra_sections=sections)
+                            progress=lambda text: click.echo(text, err=True), extra_sections=sections,
+                            abc=posterior_path, summary=summary)
         click.echo(f"\nreport: {display_path(path)}")
 
 

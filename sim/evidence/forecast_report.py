@@ -51,10 +51,12 @@ def posterior_origin(path: str | Path) -> int:
 
 def forecast_sections(report_path: str | Path, origins: Sequence[int] = REPORT_ORIGINS, record=None,
                       registry=None, replicates: int | None = None, seed: int | None = None,
-                      seeds: Sequence[int] | None = None, posterior: str | Path | None = None) -> list[str]:
+                      seeds: Sequence[int] | None = None, posterior: str | Path | None = None,
+                      summary: list[str] | None = None) -> list[str]:
     """The Markdown of section 6 (one string), after running and scoring each origin's forecast with each seed
     (default :data:`REPORT_SEEDS`; ``seed`` alone: that one), and, given ``posterior``, the forecast from its
-    fitting origin with chance, prior and posterior side by side."""
+    fitting origin with chance, prior and posterior side by side. Given ``summary``, the section's "In short"
+    lines are appended to it."""
     report_path = Path(report_path)
     seeds = tuple(seeds) if seeds else ((seed,) if seed is not None else REPORT_SEEDS)
     fitted = posterior_origin(posterior) if posterior is not None else None
@@ -102,8 +104,40 @@ def forecast_sections(report_path: str | Path, origins: Sequence[int] = REPORT_O
     loaded = record if isinstance(record, Record) else load_record(record, registry=registry)
     if loaded.last_year() in spread:
         present = _present_section(loaded, registry, replicates, seeds[0], spread[loaded.last_year()][0])
+    if summary is not None:
+        summary.extend(_summary_lines(spread, modes, fitted))
     return [_section(scored, failed, figures, spread, seeds) + present
             + _posterior_section(modes, fitted, posterior, seeds)]
+
+
+EVENTS = "events (Brier)"
+
+
+def _summary_lines(spread: dict[int, list[OriginHindcast]], modes: dict[str, list[OriginHindcast]],
+                   fitted: int | None) -> list[str]:
+    """Section 6 in a few "In short" lines: each scored origin's event Brier (mean over the seeds) beside its
+    three references, and the fitted origin's with the prior and the posterior."""
+    def mean(runs, pick) -> float:
+        return float(np.mean([pick(h.scores[EVENTS]) for h in runs]))
+
+    lines = []
+    for origin, runs in spread.items():
+        if runs[0].table.empty or EVENTS not in runs[0].scores:
+            continue
+        model, null = mean(runs, lambda s: s.model), mean(runs, lambda s: s.references["random_actors"])
+        refs = ", ".join(f"{x} {mean(runs, lambda s, x=x: s.references[x]):.3f}" for x in REFERENCES
+                         if x != "random_actors")
+        lines.append(f"- **Forecast made at {origin}** (section 6; {runs[0].scores[EVENTS].questions} event questions "
+                     f"on the record after {origin}, mean over {len(runs)} seeds): Brier **{model:.3f}** against "
+                     f"{null:.3f} for the random-actor null ({refs}); it "
+                     + ("beats" if model < null else "does **not** beat") + " the null.")
+    if fitted is not None and modes:
+        parts = [f"{label} {mean(runs, lambda s: s.model):.3f}" for label, runs in modes.items()
+                 if all(EVENTS in h.scores for h in runs)]
+        if parts:
+            lines.append(f"- **Origin {fitted}, registry values, prior and ABC posterior** (out of sample for the "
+                         f"fit): event Brier {', '.join(parts)}.")
+    return lines
 
 
 def _g(x: float) -> str:
@@ -286,7 +320,8 @@ def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figure
       "(log(1 + count) for counts), one row per series as scales differ. Scores from `scoringrules`.")
     w("- *persistence*: the record's origin state stays; *climatology*: the base rate of the record up to the "
       "origin (a change the record cannot yet answer, at the first origin, counts as no change); *random actors*: the same forecast with " + ", ".join(f"`{p}`" for p in RANDOM_ACTORS)
-      + " at 0 (all three choose at random), conditioned the same way.")
+      + " at 0 (all three choose at random), conditioned the same way; under the prior or a posterior its world "
+      "*i* draws the same parameter values as the model's world *i*, the three rationalities apart.")
     w("- *Skill* = 1 - score / reference: above 0 the model beats the reference.")
     w("- **Not fully out of sample.** The registry was written with the 2015-2016 documents and, in places, with "
       "the later record in view (section 5 lists the registry texts that mention years after 2015), and the "

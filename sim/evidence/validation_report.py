@@ -4,8 +4,9 @@
 :func:`pattern_checks` (from :mod:`sim.evidence.patterns`, where the criteria are declared)
 runs the ensembles behind the six patterns of docs/ODD.md (section 1) and measures them;
 :func:`build_report` gathers the data once (:class:`ReportData`) and each section function words it; it turns a :class:`sim.hindcast.Hindcast`, the checks, the
-newest calibration report (``results/calibration/*/report.json``) and the newest
-sensitivity table (``results/sensitivity/**/*.csv``), when they exist, into
+newest calibration report (``results/calibration/*/report.json``), the ABC-SMC fit
+(``abc.json`` beside the posterior given with ``--posterior``, else the newest ``results/calibration/*/abc.json``)
+and the newest sensitivity table (``results/sensitivity/**/*.csv``), when they exist, into
 Markdown. A failed check or a missed observation is listed as such.
 """
 
@@ -76,6 +77,30 @@ def load_calibration(path: str | Path | None = None) -> tuple[dict[str, Any] | N
     return report, display_path(path)
 
 
+ABC_KEYS = ("origin", "parameters", "distance_registry", "distance_posterior", "statistics")
+
+
+def load_abc(path: str | Path | None = None) -> tuple[dict[str, Any] | None, str]:
+    """The ABC-SMC fit of ``sim calibrate --method abc`` (``abc.json`` in ``path``'s folder, or beside the
+    posterior table ``path``; else the newest under results/calibration/) and where it came from."""
+    if path is not None:
+        path = Path(path)
+        path = path / "abc.json" if path.is_dir() else path.parent / "abc.json" if path.name != "abc.json" else path
+    else:
+        path = newest(sorted(CALIBRATION_DIR.glob("*/abc.json")))
+        if path is None:
+            return None, f"no ABC fit found under {CALIBRATION_DIR}/"
+    try:
+        fit = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ScenarioError(str(path), f"cannot read the ABC fit: {err}") from None
+    missing = [key for key in ABC_KEYS if not isinstance(fit, dict) or key not in fit]
+    if missing:
+        raise ScenarioError(str(path), "not the abc.json of `sim calibrate --method abc` (missing "
+                                       f"{', '.join(missing[:4])}); give its posterior.csv or folder")
+    return fit, display_path(path)
+
+
 def load_sensitivity(path: str | Path | None = None, top: int = 10) -> tuple[pd.DataFrame | None, str]:
     """The most influential parameters from a sensitivity table (given, or the newest CSV under
     results/sensitivity/ with a parameter column and an index column); largest index first."""
@@ -144,6 +169,8 @@ class ReportData:
     sources: dict
     registry: Any
     when: str
+    abc: tuple[dict | None, str] = (None, "")  # the ABC-SMC fit (abc.json) and where it came from
+    summary: Sequence[str] = ()  # further "In short" lines (section 6's, from sim.evidence.forecast_report)
 
     @property
     def r(self):
@@ -181,11 +208,13 @@ class ReportData:
 
 def build_report(hindcast: Hindcast, checks: Sequence[Check], calibration: tuple[dict | None, str],
                  sensitivity: tuple[pd.DataFrame | None, str], command: str, pattern_replicates: int,
-                 pattern_seed: int, proposal: tuple[Hindcast, list[Check]] | None = None) -> str:
-    """The text of docs/validation.md; ``proposal`` is the hindcast and checks rerun at a calibration's proposal."""
+                 pattern_seed: int, proposal: tuple[Hindcast, list[Check]] | None = None,
+                 abc: tuple[dict | None, str] = (None, ""), summary: Sequence[str] = ()) -> str:
+    """The text of docs/validation.md; ``proposal`` is the hindcast and checks rerun at a calibration's proposal,
+    ``abc`` the ABC-SMC fit, ``summary`` further lines for "In short"."""
     data = ReportData(hindcast, checks, calibration, sensitivity, command, pattern_replicates, pattern_seed, proposal,
                       load_sources(), load_registry(hindcast.result.scenario.get("registry")),
-                      datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+                      datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), abc, tuple(summary))
     return render(data)
 
 
@@ -216,6 +245,15 @@ def _header_section(d: ReportData) -> list[str]:
       f"`{display_path(hindcast.observed_path)}`, and the newest calibration and sensitivity results if any. "
       "Every number below comes from that run; rerun the command after changing the model, the registry or the "
       "observations.")
+    fit, where = d.abc
+    if fit is not None:
+        folder = Path(where).parent.as_posix()
+        w("")
+        w(f"The ABC fit it reads (`{where}`, with `posterior.csv` beside it) is output, not part of the repository "
+          f"(`results/` is git-ignored). To reproduce this file, write it first with `sim calibrate --method abc "
+          f"--origin {fit['origin']} --seed {fit.get('seed')} --population {fit.get('population')} --generations "
+          f"{len(fit.get('generations') or [])} --replicates {fit.get('worlds')} --out {folder}` (pyabc's single-core "
+          "sampler: the same seed gives the same posterior), then run the command above.")
     w("")
     return L
 
@@ -266,8 +304,15 @@ def _summary_section(d: ReportData) -> list[str]:
                     if p["changed"] and p["id"] in registry and registry[p["id"]].value == p["proposed"]]
         w(line + (f" Accepted into the registry since: {', '.join(accepted)}." if accepted else
                   " The registry does not contain the proposal; it is a diff to review."))
-    else:
+    fit, _fit_where = d.abc
+    if fit is not None:
+        w(f"- **Calibration by ABC-SMC** (`sim calibrate --method abc --origin {fit['origin']}`, "
+          f"{len(fit['parameters'])} parameters, fitted to the record's {fit['statistics']} figures up to "
+          f"{fit['origin']} only): in-sample distance {fit['distance_registry']:.2f} at the registry values, "
+          f"{fit['distance_posterior']:.2f} at the posterior medians (section 3); out of sample, section 6.")
+    if report_ is None and fit is None:
         w("- **Calibration:** none run yet (`sim calibrate`).")
+    L.extend(d.summary)
     n_implied = int((events["evidence"] == "implied").sum())
     n_happened = int((events["observed"] == 1).sum())
     one_sided = ("all of them *happened* (the seeds report what happened, not what did not), so a model that makes "
@@ -397,9 +442,14 @@ def _calibration_section(d: ReportData) -> list[str]:
     w("## 3 Calibration")
     w("")
     report, where = calibration
-    if report is None:
+    fit, fit_where = d.abc
+    if fit is not None:
+        L += _abc_lines(fit, fit_where, registry)
+    if report is None and fit is None:
         w(f"No calibration has been run ({where}). Run `sim calibrate` (default: five ASSUMPTION parameters, "
-          "about a minute) and regenerate this file.")
+          "about a minute) or `sim calibrate --method abc --origin 2019` and regenerate this file.")
+    elif report is None:
+        w(f"No fit of the other methods (`sim calibrate`, to `seeds/observed.yaml`): {where}.")
     else:
         w(f"From `{where}` ({report.get('created', '?')}): `sim calibrate` fitted {len(report['parameters'])} "
           f"ASSUMPTION parameter(s) by {report['method']} ({report['evaluations']} evaluations of "
@@ -449,6 +499,43 @@ def _calibration_section(d: ReportData) -> list[str]:
              "targets want more than the registry finds plausible: a sign of a missing mechanism, not a value to "
              "accept. " if edges else "")
           + "Accepting the diff is a modelling decision for a person, to be recorded with an assumption text.")
+    w("")
+    return L
+
+
+def _abc_lines(fit: dict, where: str, registry) -> list[str]:
+    """Section 3's part on the ABC-SMC fit: what was fitted to what, the posterior, the in-sample distance."""
+    origin = fit["origin"]
+    L: list[str] = []
+    w = L.append
+    generations = fit.get("generations") or []
+    w(f"From `{where}` ({fit.get('created', '?')}): `sim calibrate --method abc --origin {origin}` fitted "
+      f"{len(fit['parameters'])} ASSUMPTION parameter(s) by pyabc's ABC-SMC ({fit.get('population', '?')} particles, "
+      f"{len(generations)} generations, {fit.get('simulations', '?')} simulations of {fit.get('worlds', '?')} worlds, "
+      f"seed {fit.get('seed', '?')}) to the public record's {fit['statistics']} figures after the base year and up "
+      f"to {origin} only (`{fit.get('record_path', 'seeds/record.yaml')}`; distance: docs/ODD.md 6.1). Each "
+      "parameter's prior is the registry's over its plausible range. The posterior table (`posterior.csv`) is "
+      "what `--parameter-uncertainty posterior:PATH` draws from; the posterior medians are a diff of "
+      "`seeds/parameters.yaml` beside it (`registry.diff`), not applied.")
+    w("")
+    rows = []
+    for p in fit["parameters"]:
+        now = registry[p["id"]].value if p["id"] in registry else float("nan")
+        status = "in the registry now" if p.get("changed") and now == p.get("proposed") else \
+            "unchanged" if not p.get("changed") else "proposed, not accepted"
+        rows.append((f"`{p['id']}`", format_number(p["registry"]), f"{format_number(p['low'])} to "
+                     f"{format_number(p['high'])}", f"{p['p50']:.3g}", f"{p['p05']:.3g} to {p['p95']:.3g}",
+                     format_number(p.get("proposed", p["p50"])), status))
+    L += _table(("parameter", "registry value at the fit", "range", "posterior median", "posterior 5% to 95%",
+                 "proposed", "status"), rows)
+    w("")
+    w(f"Distance to the record's figures up to {origin} (in-sample; fresh random numbers, seed "
+      f"{fit.get('check_seed', '?')}): {fit['distance_registry']:.3f} at the registry values, "
+      f"{fit['distance_posterior']:.3f} at the posterior medians"
+      + (" (tolerance by generation: " + ", ".join(f"{g['epsilon']:.3g}" for g in generations) + ")"
+         if generations else "") + ". A smaller in-sample distance is not evidence: section 6 scores the "
+      f"forecast made at {origin} with the posterior on the record after {origin}, beside the prior and the "
+      "registry values.")
     w("")
     return L
 
@@ -565,15 +652,18 @@ def _events_text(scenario: dict[str, Any]) -> str:
 def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibration: str | Path | None = None,
                  sensitivity: str | Path | None = None, pattern_replicates: int = PATTERN_REPLICATES,
                  pattern_seed: int = PATTERN_SEED, command: str = "sim hindcast --report",
-                 progress: Callable[[str], None] | None = None, extra_sections: Sequence[str] = ()) -> Path:
+                 progress: Callable[[str], None] | None = None, extra_sections: Sequence[str] = (),
+                 abc: str | Path | None = None, summary: Sequence[str] = ()) -> Path:
     """Run the pattern checks and write the report (default docs/validation.md); return its path.
-    ``extra_sections`` (Markdown) follow the report's own sections."""
+    ``extra_sections`` (Markdown) follow the report's own sections, ``summary`` lines join "In short";
+    ``abc`` is the ABC fit's posterior table or folder (default: the newest abc.json under results/calibration/)."""
     path = Path(path) if path is not None else DEFAULT_REPORT
     if progress:
         progress("running the pattern checks ...")
     # One registry for the whole document: the one the hindcast ran with (`sim --registry` included).
     registry = load_registry(hindcast.result.scenario.get("registry"))
     fit = load_calibration(calibration)  # bad inputs fail before the slow pattern checks
+    abc_fit = load_abc(abc)
     sensitivity_table = load_sensitivity(sensitivity)
     checks = pattern_checks(pattern_replicates, pattern_seed, registry=registry)
     proposal = None
@@ -589,6 +679,6 @@ def write_report(hindcast: Hindcast, path: str | Path | None = None, *, calibrat
         except ScenarioError as err:  # a proposal from an older registry may no longer fit it
             raise ScenarioError(fit[1], f"cannot rerun the proposal: {err}") from None
         proposal = (rerun, pattern_checks(pattern_replicates, pattern_seed, overrides=changes, registry=registry))
-    text = build_report(hindcast, checks, fit, sensitivity_table,
-                        command, pattern_replicates, pattern_seed, proposal) + "".join(extra_sections)
+    text = build_report(hindcast, checks, fit, sensitivity_table, command, pattern_replicates, pattern_seed,
+                        proposal, abc=abc_fit, summary=summary) + "".join(extra_sections)
     return write_text(path, text, key="--report-path")

@@ -228,6 +228,62 @@ def test_report_reads_a_sensitivity_table(tmp_path):
     assert "indices.csv" in where
 
 
+def _abc_fit(folder: Path) -> Path:
+    """An ABC fit folder as sim calibrate --method abc writes it (abc.json's keys and posterior.csv)."""
+    import json
+
+    folder.mkdir(parents=True)
+    pd.DataFrame({"minsk.weight_subsidy": [1.2, 1.5], "weight": [0.5, 0.5]}).to_csv(folder / "posterior.csv",
+                                                                                   index=False)
+    fit = {"origin": 2019, "statistics": 31, "distance_registry": 9.037, "distance_posterior": 7.193,
+           "population": 100, "worlds": 100, "seed": 20240901, "check_seed": 20240902, "simulations": 933,
+           "generations": [{"t": 0, "epsilon": 12.6, "samples": 204}, {"t": 1, "epsilon": 9.3, "samples": 250}],
+           "record_path": "seeds/record.yaml", "created": "2026-12-01T20:00:00",
+           "parameters": [{"id": "minsk.weight_subsidy", "registry": 0.9, "low": 0.3, "high": 2.0, "p05": 0.95,
+                           "p50": 1.39, "p95": 1.83, "proposed": 1.39, "changed": True}]}
+    (folder / "abc.json").write_text(json.dumps(fit), encoding="utf-8")
+    return folder / "posterior.csv"
+
+
+def test_validation_report_describes_an_abc_fit(tmp_path):
+    """The ABC fit writes abc.json, not report.json: the report reads it (In short, section 3, and how to
+    write it again), instead of saying no calibration was run."""
+    from sim.evidence.hindcast import run_hindcast
+    from sim.evidence.validation_report import build_report, load_abc
+
+    posterior = _abc_fit(tmp_path / "results" / "calibration" / "abc-2019")
+    fit = load_abc(posterior)
+    assert fit[0]["origin"] == 2019 and fit[1].endswith("abc-2019/abc.json")
+    assert load_abc(posterior.parent)[0] == fit[0]
+    hindcast = run_hindcast(replicates=40, seed=2)
+    text = build_report(hindcast, [], (None, "no calibration report found"), (None, "none"), "sim hindcast --report",
+                        1, 1, abc=fit, summary=["- **Forecast made at 2019** (a line from section 6)."])
+    short = text.split("## In short")[1].split("## 1 ")[0]
+    assert "none run yet" not in text
+    assert "**Calibration by ABC-SMC** (`sim calibrate --method abc --origin 2019`, 1 parameters" in short
+    assert "9.04 at the registry values, 7.19 at the posterior medians" in short
+    assert "- **Forecast made at 2019** (a line from section 6)." in short
+    section3 = text.split("## 3 Calibration")[1].split("## 4 ")[0]
+    assert "| `minsk.weight_subsidy` | 0.9 | 0.3 to 2 | 1.39 | 0.95 to 1.83 | 1.39 | proposed, not accepted |" \
+        in section3
+    assert "No fit of the other methods" in section3
+    assert ("sim calibrate --method abc --origin 2019 --seed 20240901 --population 100 --generations 2 "
+            "--replicates 100 --out") in text  # how to write the fit again
+
+
+def test_a_broken_abc_fit_is_one_line(tmp_path, run_cli):
+    from sim.evidence.validation_report import load_abc
+
+    posterior = _abc_fit(tmp_path / "abc-2019")
+    (posterior.parent / "abc.json").write_text('{"origin": 2019}', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="not the abc.json of `sim calibrate --method abc` \\(missing parameters"):
+        load_abc(posterior)
+    result = run_cli("hindcast", "--report", "--report-path", str(tmp_path / "v.md"), "--posterior", str(posterior))
+    assert result.exit_code == 2 and "abc.json" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "v.md").exists()
+
+
 # --------------------------------------------------------------------------- calibration
 
 
