@@ -8,12 +8,15 @@ value outside the registry's domain, a NaN, a negative weight or weights that su
 :class:`~sim.inputs.errors.ScenarioError` line naming the file, the row or column, and what is allowed.
 
 :func:`draw_rows` picks one row per world by weight from its own random stream, so that world ``i`` draws
-the same row whatever the number of worlds, and the same seed gives the same draws. This module knows
-nothing of Mesa.
+the same row whatever the number of worlds, and the same seed gives the same draws. A run records the table's path and the SHA-256 of its bytes (``Posterior.sha256``) with
+each drawn parameter; :func:`check_unchanged` refuses to repeat a run whose table has changed since. This
+module knows nothing of Mesa.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +40,7 @@ class Posterior:
     ids: tuple[str, ...]
     values: np.ndarray
     weights: np.ndarray
+    sha256: str = ""  # of the file's bytes, as read (the very bytes parsed)
 
 
 def posterior_path(mode: str) -> str | None:
@@ -57,10 +61,11 @@ def load_posterior(path: str | Path, registry: Registry) -> Posterior:
         raise ScenarioError(label, f"a posterior table must be a {' or '.join(SUFFIXES)} file "
                                    f"(sim calibrate --method abc writes posterior.csv)")
     try:
+        data = path.read_bytes()  # read once: the checksum is of the bytes parsed
         if path.suffix.lower() == ".csv":
-            table = pd.read_csv(path)
+            table = pd.read_csv(io.BytesIO(data))
         else:
-            table = pd.read_parquet(path)
+            table = pd.read_parquet(io.BytesIO(data))
     except FileNotFoundError:
         raise ScenarioError(label, "no such posterior table (sim calibrate --method abc writes one)") from None
     except IsADirectoryError:
@@ -105,7 +110,31 @@ def load_posterior(path: str | Path, registry: Registry) -> Posterior:
                 raise ScenarioError(label, f"row {row + 1}: {format_number(value)} is not allowed; allowed: "
                                            f"{allowed}", key=pid)
     values = np.column_stack([numbers[pid] for pid in ids])
-    return Posterior(path=label, ids=tuple(ids), values=values, weights=weights / total)
+    return Posterior(path=label, ids=tuple(ids), values=values, weights=weights / total,
+                     sha256=hashlib.sha256(data).hexdigest())
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as :class:`Posterior` records it."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def check_unchanged(parameters: dict, label: str) -> None:
+    """Refuse, in one line, to repeat a run whose posterior table is gone or has changed since: ``parameters``
+    is the run's recorded parameter table (its drawn entries carry ``posterior: {path, sha256}``)."""
+    recorded = {(e["posterior"].get("path"), e["posterior"].get("sha256")) for e in parameters.values()
+                if isinstance(e, dict) and isinstance(e.get("posterior"), dict)}
+    for path, sha in sorted(recorded, key=str):
+        try:
+            now = file_sha256(path)
+        except (OSError, TypeError, ValueError) as err:
+            reason = "no such file" if isinstance(err, FileNotFoundError) else type(err).__name__
+            raise ScenarioError(label, f"the posterior table the run drew from, {path}, cannot be read ({reason}); "
+                                       "the run cannot be repeated without it", key="posterior") from None
+        if now != sha:
+            raise ScenarioError(label, f"the posterior table {path} has changed since the run (sha256 "
+                                       f"{str(sha)[:12]}... recorded, {now[:12]}... now); the run cannot be repeated "
+                                       "with it: restore the table or run again", key="posterior")
 
 
 def draw_rows(posterior: Posterior, uniforms: np.ndarray) -> np.ndarray:

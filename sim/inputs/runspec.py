@@ -76,6 +76,7 @@ class RunSpec:
     streams: tuple = ()  # one seed per group of worlds; empty: one stream (``seed``) for all worlds
     parameter_uncertainty: str = "chance"  # a key of UNCERTAINTY_MODES
     drawn: tuple = ()  # the ids drawn world by world (prior mode)
+    posterior_sha256: str = ""  # posterior mode: the SHA-256 of the table drawn from (recorded with the run)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -193,7 +194,8 @@ class RunSpec:
             drawn.append(pid)
         # Recorded with the table's absolute path, so that `sim rerun` finds it from any working directory.
         recorded = f"{PREFIX}{os.path.abspath(posterior_path(mode))}"
-        return self.replace(params=params, parameter_uncertainty=recorded, drawn=tuple(drawn))
+        return self.replace(params=params, parameter_uncertainty=recorded, drawn=tuple(drawn),
+                            posterior_sha256=posterior.sha256)
 
     def world_parameters(self):
         """One row per world: ``replicate``, then the value of every drawn parameter (empty columns when none)."""
@@ -246,6 +248,9 @@ class RunSpec:
             if parameter_drawn and self.parameter_uncertainty == "prior":
                 table[pid]["prior"] = {"shape": parameter.prior, "low": parameter.low, "mode": parameter.value,
                                        "high": parameter.high}
+            elif parameter_drawn and self.posterior_sha256:  # which table, byte for byte (sim rerun checks it)
+                table[pid]["posterior"] = {"path": posterior_path(self.parameter_uncertainty),
+                                           "sha256": self.posterior_sha256}
         # Later changes, in the order the model applies them (sim.inputs.timeline).
         for pid, changes in parameter_changes(self.events, table).items():
             table[pid]["events"] = changes

@@ -27,6 +27,7 @@ from sim.outputs.compare import default_years, difference_table, format_table
 from sim.outputs.compare import notes as compare_notes
 
 from sim.inputs.errors import ScenarioError
+from sim.inputs.posterior import check_unchanged
 from sim.model.model import BalancingModel
 from sim.inputs.registry import load_registry
 from sim.inputs.runspec import RunSpec
@@ -285,6 +286,7 @@ def rerun(folder: str | Path) -> Rerun:
                                          "the per-replicate numbers, so repeat the run without --summary-only")
     registry = load_registry()
     manifest_label = str(Path(folder) / "manifest.json")
+    check_unchanged(original.parameters, manifest_label)  # a changed posterior table: refuse, do not differ
     # Drawn parameters are drawn again (same seed, same draws); every other value is repeated as recorded.
     recorded = {pid: entry["value"] for pid, entry in original.parameters.items() if entry.get("source") not in ("prior", "posterior")}
     unknown = sorted(set(recorded) - set(registry))

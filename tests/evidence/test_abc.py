@@ -225,6 +225,38 @@ def test_sim_run_and_forecast_take_a_posterior(calibrated, run_cli, tmp_path, mo
     assert kept.parameter_uncertainty == mode and kept.world_parameters is not None
 
 
+def test_the_manifest_records_the_posterior_s_checksum_and_rerun_refuses_a_changed_table(calibrated, run_cli,
+                                                                                           tmp_path):
+    import hashlib
+    import shutil
+
+    _, out, _ = calibrated
+    table = tmp_path / "posterior.csv"
+    shutil.copy(out / "posterior.csv", table)
+    sha = hashlib.sha256(table.read_bytes()).hexdigest()
+    mode = f"posterior:{table}"
+    assert run_cli("run", "baseline", "--replicates", "20", "--seed", "5", "--end-year", "2017", "--no-plots",
+                   "--parameter-uncertainty", mode, "--out", tmp_path / "run").exit_code == 0
+    assert run_cli("forecast", "--origin", "2017", "--to", "2018", "--replicates", "200", "--seed", "2", "--no-plots",
+                   "--parameter-uncertainty", mode, "--out", tmp_path / "forecast").exit_code == 0
+    for folder in ("run", "forecast"):
+        parameters = json.loads((tmp_path / folder / "manifest.json").read_text())["parameters"]
+        assert all(parameters[pid]["posterior"] == {"path": str(table), "sha256": sha} for pid in IDS), folder
+        assert not any("posterior" in e for pid, e in parameters.items() if pid not in IDS)
+    assert run_cli("rerun", tmp_path / "run").exit_code == 0  # unchanged: repeated and compared
+    frame = pd.read_csv(table)
+    frame.loc[0, "weight"] *= 2  # an edit that keeps the table valid
+    frame.to_csv(table, index=False)
+    changed = run_cli("rerun", tmp_path / "run")
+    assert changed.exit_code == 2, changed.output
+    assert "has changed since the run (sha256 " + sha[:12] in changed.output
+    assert len(changed.output.strip().splitlines()) == 1 and "Traceback" not in changed.output
+    table.unlink()
+    gone = run_cli("rerun", tmp_path / "run")
+    assert gone.exit_code == 2 and "cannot be read (no such file)" in gone.output
+    assert len(gone.output.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("content, words", [
     (None, "no such posterior table"),
     ("a,b\n1,2\n", "no 'weight' column"),
