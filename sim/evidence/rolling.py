@@ -4,7 +4,9 @@
 (``scenarios/hindcast_2015.yaml``: the registry's model with the war from 2022 as an external shock, the one
 driver after an origin that the forecast is told) conditioned on the record up to the origin, the same
 forecast with all three actors choosing at random, and the scores of both against persistence and
-climatology (:mod:`sim.evidence.skill`). Oil and Russia's growth after the origin are the model's own draws.
+climatology (:mod:`sim.evidence.skill`). The random-actor null runs in the same parameter mode: the three
+rationalities are scenario overrides, so under ``prior`` or ``posterior:PATH`` they stay at 0 while every other
+drawn value is the model's, world by world (the draws' streams depend on the seed and the world alone). Oil and Russia's growth after the origin are the model's own draws.
 """
 
 from __future__ import annotations

@@ -56,6 +56,30 @@ def test_references(scored):
     assert scored.null.scenario["parameters"]["minsk.rationality"] == 0.0
 
 
+@pytest.mark.parametrize("mode", ["prior", "posterior"])
+def test_the_random_actor_null_draws_what_the_model_draws_but_the_rationalities(mode, tmp_path):
+    """Under prior or posterior the null is the same model in the same parameter mode: world i has the model's
+    world i's values (origin 2015: the filter's one year resamples both alike), the rationalities at 0."""
+    from sim.evidence.forecast import RANDOM_ACTORS
+
+    if mode == "posterior":
+        table = tmp_path / "posterior.csv"
+        pd.DataFrame({"minsk.weight_subsidy": [0.6, 1.4, 1.9], "minsk.rationality": [1.0, 2.5, 3.0],
+                      "weight": [0.2, 0.5, 0.3]}).to_csv(table, index=False)
+        mode = f"posterior:{table}"
+    h = run_origin_hindcast(2015, replicates=120, seed=4, parameter_uncertainty=mode)
+    model, null = h.result.world_parameters, h.null.world_parameters
+    assert h.null.parameter_uncertainty == h.result.parameter_uncertainty
+    drawn_by_model = set(model.columns) - {"replicate"}
+    assert set(RANDOM_ACTORS) & drawn_by_model  # the model's worlds draw (some of) the rationalities ...
+    assert set(null.columns) == set(model.columns) - set(RANDOM_ACTORS)  # ... the null's do not
+    assert len(null.columns) > 1
+    pd.testing.assert_frame_equal(null, model[list(null.columns)])
+    for pid in RANDOM_ACTORS:
+        assert h.null.parameters[pid]["value"] == 0.0
+        assert pid not in null.columns
+
+
 def test_skill_and_pooling():
     s = Scores("x", 3, 0.1, {"persistence": 0.2, "climatology": 0.0, "random_actors": float("nan")})
     assert s.skill("persistence") == pytest.approx(0.5)
