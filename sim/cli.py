@@ -326,7 +326,9 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
         from sim.evidence.hindcast import display_path
         from sim.evidence.validation_report import DEFAULT_REPORT, write_report
 
-        command = "sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "sim" else "sim hindcast --report"
+        # The command as typed (`sim ...` or `python3 -m sim.cli ...`), so the report's header reproduces it.
+        command = ("sim " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name in ("sim", "cli.py")
+                   else "sim hindcast --report")
         target = Path(report_path) if report_path is not None else DEFAULT_REPORT
         click.echo("scoring the forecasts made at the report's origins ...", err=True)
         summary: list[str] = []
