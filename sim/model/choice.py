@@ -19,6 +19,41 @@ def per_world(value):
     return value[:, None] if np.ndim(value) else value
 
 
+class ZeroTerm:
+    """A term's value on the option it does not pull toward: ``strength x 0`` in every world (+0 or -0,
+    with the sign of the strength), kept unevaluated. It adds nothing to a utility (a sum that starts from +0
+    is never -0), so the choice skips it; a table or a trace evaluates it, for the worlds it keeps."""
+
+    __slots__ = ("strength",)
+
+    def __init__(self, strength):
+        self.strength = strength
+
+    def __array__(self, dtype=None, copy=None):
+        values = np.multiply(self.strength, 0.0)
+        return values if dtype is None else values.astype(dtype)
+
+    def take(self, idx) -> "ZeroTerm":
+        return ZeroTerm(self.strength[idx] if np.ndim(self.strength) else self.strength)
+
+
+def _values_at(column, worlds):
+    """A per-option column's values at the worlds ``worlds`` (a float stays one float for all of them)."""
+    if type(column) is np.ndarray and column.ndim:
+        return column[worlds]
+    if isinstance(column, ZeroTerm):
+        strength = column.strength
+        return np.multiply(strength[worlds] if np.ndim(strength) else strength, 0.0)
+    return column
+
+
+def take(column, idx):
+    """A per-option column at the worlds ``idx`` (a float, the same for every world, stays as it is)."""
+    if isinstance(column, ZeroTerm):
+        return column.take(idx)
+    return column[idx] if np.ndim(column) else column
+
+
 @dataclass
 class Decision:
     """One agent's choice in one year, across all replicates.
@@ -43,11 +78,17 @@ class Decision:
     def replicates(self) -> int:
         return len(self.chosen)
 
-    def _table(self, columns) -> np.ndarray:
-        table = np.empty((self.replicates, len(columns)))
+    def _table(self, columns, worlds=slice(None)) -> np.ndarray:
+        table = np.empty((len(self.chosen[worlds]), len(columns)))
         for j, column in enumerate(columns):
-            table[:, j] = column
+            table[:, j] = _values_at(column, worlds)
         return table
+
+    def tables_at(self, worlds) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """The terms, utility and probabilities tables (worlds, options) for the worlds ``worlds`` only (an
+        index array or a slice): what a trace keeps, without the whole decision."""
+        return ({name: self._table(columns, worlds) for name, columns in self.columns.items()},
+                self._table(self.utility_columns, worlds), self._table(self.probability_columns, worlds))
 
     @property
     def terms(self) -> dict[str, np.ndarray]:
@@ -63,11 +104,15 @@ class Decision:
 
     def head(self, k: int) -> "Decision":
         """The same decision for the first ``k`` worlds only (what a trace keeps)."""
-        cut = (lambda c: c[:k] if np.ndim(c) else c)
+        return self.at(slice(0, k))
+
+    def at(self, worlds) -> "Decision":
+        """The same decision for the worlds ``worlds`` only (an index array or a slice; a slice gives views)."""
         return Decision(self.agent, self.name, self.options,
-                        {name: tuple(cut(c) for c in columns) for name, columns in self.columns.items()},
-                        tuple(cut(c) for c in self.utility_columns), tuple(cut(c) for c in self.probability_columns),
-                        self.chosen[:k], None if self.feasible is None else self.feasible[:k])
+                        {name: tuple(take(c, worlds) for c in columns) for name, columns in self.columns.items()},
+                        tuple(take(c, worlds) for c in self.utility_columns),
+                        tuple(take(c, worlds) for c in self.probability_columns),
+                        self.chosen[worlds], None if self.feasible is None else self.feasible[worlds])
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
         """The chosen option mapped to ``values`` (by default -1, 0, +1 for three options)."""
@@ -79,6 +124,24 @@ def _option_columns(values, k: int) -> tuple:
     if isinstance(values, np.ndarray) and values.ndim == 2:
         return tuple(values[:, j] for j in range(k))
     return tuple(values)
+
+
+def _summed(values: list, n: int) -> np.ndarray:
+    """``0 + values[0] + values[1] + ...`` (left to right, as Python's ``sum``) as one array over worlds,
+    accumulated in place. A term that is exactly zero for every world (a float 0.0 or -0.0, a ``ZeroTerm``) is
+    skipped: a sum that starts from +0 is never -0, so adding a zero leaves every bit of it as it is."""
+    total = None
+    for value in values:
+        if isinstance(value, ZeroTerm):
+            continue
+        if total is None:
+            if np.ndim(value) or value != 0.0:
+                total = np.add(value, 0.0, dtype=float)  # 0 + first term: -0.0 becomes +0.0, as in sum()
+                if not total.ndim:
+                    total = np.full(n, total)
+        elif np.ndim(value) or value != 0.0:
+            total += value
+    return np.zeros(n) if total is None else np.broadcast_to(total, (n,))
 
 
 def logit_choice(
@@ -105,26 +168,29 @@ def logit_choice(
     columns = {term: _option_columns(values, k) for term, values in terms.items()}
     n = next((len(c) for cs in columns.values() for c in cs if np.ndim(c)),
              len(feasible) if feasible is not None else len(np.atleast_1d(rationality)))
-    utility = tuple(np.broadcast_to(sum(cs[j] for cs in columns.values()), (n,)) for j in range(k))
+    utility = tuple(_summed([cs[j] for cs in columns.values()], n) for j in range(k))
     scaled = [rationality * u for u in utility]
     if feasible is not None:
         scaled = [np.where(feasible[:, j], scaled[j], -np.inf) for j in range(k)]
     top = scaled[0]
     for s in scaled[1:]:
         top = np.maximum(top, s)
-    weights = [np.exp(s - top) for s in scaled]
-    total = weights[0]
+    weights = []
+    for s in scaled:  # exp(s - top), computed in place: the same operations without a temporary each
+        w = np.subtract(s, top)
+        weights.append(np.exp(w, out=w))
+    total = weights[0].copy()
     for w in weights[1:]:
-        total = total + w
+        total += w
     probabilities = tuple(w / total for w in weights)
     draw = rng.random(n)
     # Index of the first option whose cumulative probability exceeds the draw.
-    cumulative = probabilities[0]
+    cumulative = probabilities[0].copy()
     passed = (draw >= cumulative).astype(np.int64)
     for p in probabilities[1:]:
-        cumulative = cumulative + p
+        cumulative += p
         passed += draw >= cumulative
-    chosen = np.minimum(passed, k - 1)
+    chosen = np.minimum(passed, k - 1, out=passed)
     if feasible is not None:
         # Guard against a draw landing on a masked option through rounding.
         bad = ~feasible[np.arange(n), chosen]

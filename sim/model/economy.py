@@ -134,6 +134,15 @@ class Society:
                        + p["minsk.repression_control"] * minsk.repression * minsk.unrest, 0, 1)
 
 
+def _normalized(parts: list) -> list:
+    """Each part divided by the parts' sum, summed from the first to the last (the order of a
+    (worlds, partners) table's row sum, so the numbers are the same as over that table)."""
+    total = parts[0] + parts[1]
+    for part in parts[2:]:
+        total += part
+    return [part / total for part in parts]
+
+
 class Economy:
     """Trade shares by partner, energy dependence and GDP growth."""
 
@@ -168,31 +177,31 @@ class Economy:
     def russia_trade_share(self):
         return self.share("russia")
 
-    def trade_targets(self, minsk, brussels, world) -> np.ndarray:
+    def trade_targets(self, minsk, brussels, world) -> list[np.ndarray]:
         """Where trade shares head this year: 2015 shares tilted by alignment, sanctions, war and investment.
 
         Each partner's weight is its 2015 share times exp(sensitivity x change since 2015);
-        normalizing the weights keeps shares in [0, 1] summing to 1.
+        normalizing the weights keeps shares in [0, 1] summing to 1. One array over worlds per partner.
         """
         p, ref = self.p, self.reference
         d_align = minsk.alignment - ref["alignment"]
         d_sanctions = brussels.sanctions_level - ref["sanctions"]
         war = world.ukraine_war
         russia_slump = world.russia_slump()
-        log_weight = np.zeros_like(self.shares)
-        log_weight[:, 0] = (-p["trade.alignment_sensitivity"] * d_align
-                            + p["trade.sanctions_sensitivity"] * d_sanctions
-                            - p["trade.russia_slump_sensitivity"] * russia_slump
-                            + p["trade.war_russia_gain"] * war)
-        log_weight[:, 1] = p["trade.alignment_sensitivity"] * d_align - p["trade.sanctions_sensitivity"] * d_sanctions
-        log_weight[:, 2] = -p["trade.war_ukraine_loss"] * war
-        # Under Western sanctions trade reroutes to Russia and, beyond it, to China and third countries.
-        rerouting = p["trade.sanctions_rerouting"] * d_sanctions
-        log_weight[:, 3] = (p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
-                            + p["trade.slump_diversification_sensitivity"] * russia_slump + rerouting)
-        log_weight[:, 4] = p["trade.slump_diversification_sensitivity"] * russia_slump + rerouting
-        weights = self.base_shares * np.exp(log_weight)
-        return weights / weights.sum(axis=1, keepdims=True)
+        rerouting = p["trade.sanctions_rerouting"] * d_sanctions  # under Western sanctions trade reroutes East
+        log_weights = (  # by partner, in the order of TRADE_PARTNERS; one array over worlds each
+            (-p["trade.alignment_sensitivity"] * d_align + p["trade.sanctions_sensitivity"] * d_sanctions
+             - p["trade.russia_slump_sensitivity"] * russia_slump + p["trade.war_russia_gain"] * war),
+            p["trade.alignment_sensitivity"] * d_align - p["trade.sanctions_sensitivity"] * d_sanctions,
+            -p["trade.war_ukraine_loss"] * war,
+            # ... and, beyond Russia, to China and third countries.
+            (p["trade.china_investment_sensitivity"] * (world.china_investment - ref["china_investment"])
+             + p["trade.slump_diversification_sensitivity"] * russia_slump + rerouting),
+            p["trade.slump_diversification_sensitivity"] * russia_slump + rerouting,
+        )
+        n = len(d_align)
+        weights = [self.base_shares[:, j] * np.exp(np.broadcast_to(w, (n,))) for j, w in enumerate(log_weights)]
+        return _normalized(weights)
 
     def update(self, minsk, moscow, brussels, world, rng: np.random.Generator) -> None:
         """Move trade and energy toward their targets and compute this year's growth."""
@@ -200,9 +209,12 @@ class Economy:
         # Ties build slowly but are cut fast (a border closed by war, a market shut by sanctions): a falling
         # share keeps less of last year's than a rising one; the mix is then renormalized to sum to 1.
         targets = self.trade_targets(minsk, brussels, world)
-        inertia = np.where(targets < self.shares, per_world(p["trade.cutoff_inertia"]), per_world(p["trade.inertia"]))
-        mixed = inertia * self.shares + (1 - inertia) * targets
-        self.shares = mixed / mixed.sum(axis=1, keepdims=True)
+        mixed = []
+        for j, target in enumerate(targets):  # partner by partner (contiguous arrays over worlds)
+            share = self.shares[:, j]
+            inertia = np.where(target < share, p["trade.cutoff_inertia"], p["trade.inertia"])
+            mixed.append(inertia * share + (1 - inertia) * target)
+        self.shares = np.stack(_normalized(mixed), axis=1)
 
         # Energy: a step West sheds some dependence, a step East regains it.
         step_west = minsk.foreign_move == 1
