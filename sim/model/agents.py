@@ -145,7 +145,7 @@ class Minsk(BalancingAgent):
         """
         p, m, n = self.p, self.model, self.replicates
         step = p["minsk.alignment_step"]
-        alignment_after = [np.clip(self.alignment + step * d, -1, 1) for d in DIRECTIONS]
+        squared = [np.clip(self.alignment + step * d, -1, 1) ** 2 for d in DIRECTIONS]  # alignment after, squared
         return {
             "subsidy_ties": _directional(-p["minsk.weight_subsidy"] * m.moscow.subsidy_pct_gdp / 10.0),
             "trade_dependence": _directional(-p["minsk.weight_trade_dependence"] * m.economy.russia_trade_share),
@@ -160,9 +160,9 @@ class Minsk(BalancingAgent):
             "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
             "release_cost": _only(2, -p["minsk.weight_release_cost"]
                                   * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
-            "balance_preference": tuple(-p["minsk.balance_preference"] * a**2 for a in alignment_after),
-            "campaign_balance": tuple(-p["minsk.campaign_balance_preference"] * m.world.campaign * a**2
-                                      for a in alignment_after),
+            "balance_preference": tuple(-p["minsk.balance_preference"] * a2 for a2 in squared),
+            "campaign_balance": tuple(-p["minsk.campaign_balance_preference"] * m.world.campaign * a2
+                                      for a2 in squared),
             "inertia": _move_cost(p["minsk.move_cost"]),
         }
 

@@ -116,6 +116,8 @@ class Decision:
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
         """The chosen option mapped to ``values`` (by default -1, 0, +1 for three options)."""
+        if tuple(values) == (-1, 0, 1):
+            return self.chosen - 1  # the same integers, without an index lookup
         return np.asarray(values)[self.chosen]
 
 
