@@ -482,5 +482,3 @@ MOVE_COLUMNS: dict[tuple[str, str], str] = {
     ("brussels", "engagement"): "brussels_engagement_move",
 }
 
-SANCTIONS_LEVELS = {0: "none", 1: "targeted", 2: "broad"}
-

@@ -11,7 +11,8 @@ import math
 
 from sim.common.formats import number as num  # noqa: F401  (the explanations' numbers: the shared formatter)
 from sim.common.formats import percent  # noqa: F401
-from sim.explain.terms import AGENT_NAMES, DECISIONS, SANCTIONS_LEVELS, Decision
+from sim.common.variables import SANCTIONS_LEVELS
+from sim.explain.terms import AGENT_NAMES, DECISIONS, Decision
 
 TINY = 0.005  # a term whose values differ by less than this across options is "not at work"
 

@@ -135,13 +135,10 @@ class Record:
 # --------------------------------------------------------------------------- schema
 
 
-_Strict = StrictModel
-
-
 Sources = Union[str, list[str]]
 
 
-class _ObservationIn(_Strict):
+class _ObservationIn(StrictModel):
     output: str
     scale: str
     assumption: str = Field(min_length=1)
@@ -150,7 +147,7 @@ class _ObservationIn(_Strict):
     coding_error: Optional[float] = None
 
 
-class _SeriesIn(_Strict):
+class _SeriesIn(StrictModel):
     source: Sources
     values: dict[int, float] = Field(min_length=1)
     uncertain_years: list[int] = []
@@ -161,7 +158,7 @@ class _SeriesIn(_Strict):
     unmodelled: Optional[str] = None
 
 
-class _DriverIn(_Strict):
+class _DriverIn(StrictModel):
     source: Sources
     state: Optional[str] = None
     values: dict[int, float] = {}
@@ -174,14 +171,14 @@ class _DriverIn(_Strict):
     unmodelled: Optional[str] = None
 
 
-class _EventIn(_Strict):
+class _EventIn(StrictModel):
     date: _dt.date
     who: str
     what: str
     source: Sources
 
 
-class _RecordIn(_Strict):
+class _RecordIn(StrictModel):
     version: int
     compiled: str
     sources: dict[str, str] = Field(min_length=1)

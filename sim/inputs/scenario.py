@@ -73,19 +73,15 @@ class ScenarioWarning(UserWarning):
 # --------------------------------------------------------------------------- file schema
 
 
-_Strict = StrictModel
-_CitationIn = CitationIn  # one citation schema for every file (sim.inputs.registry)
-
-
-class _EventIn(_Strict):
+class _EventIn(StrictModel):
     year: int
     set: dict[str, float] = {}
     add: dict[str, float] = {}
     note: str = ""
-    citations: list[_CitationIn] = []
+    citations: list[CitationIn] = []
 
 
-class _ScenarioIn(_Strict):
+class _ScenarioIn(StrictModel):
     """One file as written; every key optional because a ``base:`` may supply it."""
 
     name: Optional[str] = None
@@ -106,7 +102,7 @@ class _ScenarioIn(_Strict):
 _ALLOWED_KEYS = {
     (): _ScenarioIn.model_fields,
     ("events", "*"): _EventIn.model_fields,
-    ("events", "*", "citations", "*"): _CitationIn.model_fields,
+    ("events", "*", "citations", "*"): CitationIn.model_fields,
 }
 
 
