@@ -212,6 +212,46 @@ def _present_section(record, registry, replicates, seed, scored: OriginHindcast)
     return "\n".join(L) + "\n"
 
 
+LOSSES_SHOWN = 5  # the event questions named where the model loses most to the null (a report setting)
+
+
+def _where_lost(h: OriginHindcast, scored: Sequence[OriginHindcast]) -> list[str]:
+    """Where the event score is lost: the questions on which the model trails the random-actor null most, the
+    share of the model's summed Brier they make, the rest's scores; and, for a later origin, what an earlier
+    origin's forecast scores on the very same questions (what conditioning on the years between did)."""
+    events = h.table[h.table["kind"] == "event"]
+    if events.empty:
+        return []
+    gap = (events["model_score"] - events["random_actors_score"]).sort_values(ascending=False)
+    worst = events.loc[gap.index[:LOSSES_SHOWN]]
+    worst = worst[gap.loc[worst.index] > 0]
+    L: list[str] = []
+    if len(worst):
+        rest = events.drop(worst.index)
+        share = worst["model_score"].sum() / max(events["model_score"].sum(), 1e-12)
+        named = "; ".join(f"`{r.id}` ({'yes' if r.observed == 1 else 'no'}, P = {r.model:.2f}: {r.model_score:.3f} "
+                          f"vs {r.random_actors_score:.3f})" for r in worst.itertuples())
+        text = (f"*Where it loses to the null:* the {len(worst)} event questions with the largest model-minus-null "
+                f"Brier are {named}; they make {share:.0%} of the model's summed Brier.")
+        if len(rest):
+            text += (f" On the other {len(rest)} event questions the model scores {rest['model_score'].mean():.3f} "
+                     f"(random actors {rest['random_actors_score'].mean():.3f}, persistence "
+                     f"{rest['persistence_score'].mean():.3f}, climatology {rest['climatology_score'].mean():.3f}).")
+        L += [text, ""]
+    earlier = [e for e in scored if e.origin < h.origin and not e.table.empty]
+    if earlier:
+        e = earlier[0]
+        same = e.table[(e.table["kind"] == "event") & e.table["id"].isin(events["id"])]
+        if len(same) == len(events):
+            L += [f"*What conditioning on {e.origin + 1}-{h.origin} did:* the forecast made at {e.origin} scores "
+                  f"{same['model_score'].mean():.3f} on the same {len(events)} event questions (random actors "
+                  f"{same['random_actors_score'].mean():.3f}), the one made at {h.origin} "
+                  f"{events['model_score'].mean():.3f}: the record of those years moved the forecast "
+                  + ("toward" if events["model_score"].mean() < same["model_score"].mean() else "away from")
+                  + " what happened after them.", ""]
+    return L
+
+
 def _range(values) -> str:
     values = [v for v in values if v is not None and np.isfinite(v)]
     if not values:
@@ -269,6 +309,17 @@ def _posterior_section(modes: dict[str, list[OriginHindcast]], fitted: int | Non
     L.extend(_table(["parameters", "event questions", "Brier", "random_actors Brier",
                      *(f"skill vs {x}" for x in REFERENCES)], rows))
     w("")
+    distinct = []
+    for label, runs in modes.items():
+        drawn = runs[0].result.world_parameters
+        if drawn is not None and len(drawn.columns) > 1:
+            distinct.append(f"{label} {len(drawn.drop(columns=['replicate']).drop_duplicates())}")
+    if distinct:
+        w(f"How many distinct parameter vectors the filter leaves among the {runs[0].result.replicates} worlds at "
+          f"{fitted} (seed {seeds[0]}): {', '.join(distinct)}. The filter reweights and resamples whole worlds and "
+          "never perturbs their parameters, so what the record up to the origin teaches about them rests on that "
+          "many draws.")
+        w("")
     fit = _fit_summary(posterior)
     if fit and fit.get("parameters"):
         w(f"The fit ({fit.get('population')} particles, {len(fit.get('generations') or [])} generations, "
@@ -364,6 +415,7 @@ def _section(scored: list[OriginHindcast], failed: list[tuple[int, str]], figure
               f"{_signed(events.skill('persistence'))} against persistence and "
               f"{_signed(events.skill('climatology'))} against climatology.")
             w("")
+            L.extend(_where_lost(h, scored))
         runs = (spread or {}).get(h.origin) or []
         if len(runs) > 1:
             w(f"Over {len(runs)} seeds ({', '.join(str(x.result.seed) for x in runs)}): mean (min to max).")

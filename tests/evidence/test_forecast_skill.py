@@ -80,6 +80,30 @@ def test_the_random_actor_null_draws_what_the_model_draws_but_the_rationalities(
         assert pid not in null.columns
 
 
+def test_the_report_says_where_the_score_is_lost_and_what_conditioning_did():
+    from sim.evidence.forecast_report import _where_lost
+    from sim.evidence.rolling import OriginHindcast
+
+    def table(rows):  # id, observed, model P, null P
+        t = pd.DataFrame(rows, columns=["id", "observed", "model", "random_actors"]).assign(kind="event")
+        for name in ("model", "random_actors"):
+            t[f"{name}_score"] = (t[name] - t["observed"]) ** 2
+        return t.assign(persistence_score=0.5, climatology_score=0.25)
+
+    late = OriginHindcast(2019, None, None, table([("a_2020", 1, 0.1, 0.5), ("b_2021", 0, 0.2, 0.4),
+                                                   ("c_2022", 0, 0.9, 0.3)]), {}, None)
+    early = OriginHindcast(2015, None, None, table([("x_2016", 0, 0.0, 0.5), ("a_2020", 1, 0.4, 0.5),
+                                                    ("b_2021", 0, 0.1, 0.4), ("c_2022", 0, 0.5, 0.3)]), {}, None)
+    text = "\n".join(_where_lost(late, [early, late]))
+    # c (0.81 vs 0.09) and a (0.81 vs 0.25) trail the null; b (0.04 vs 0.16) does not and is the rest
+    assert ("the 2 event questions with the largest model-minus-null Brier are `c_2022` (no, P = 0.90: 0.810 vs "
+            "0.090); `a_2020` (yes, P = 0.10: 0.810 vs 0.250); they make 98% of the model's summed Brier") in text
+    assert "On the other 1 event questions the model scores 0.040 (random actors 0.160" in text
+    assert ("the forecast made at 2015 scores 0.207 on the same 3 event questions (random actors 0.167), the one "
+            "made at 2019 0.553: the record of those years moved the forecast away from what happened") in text
+    assert "conditioning" not in "\n".join(_where_lost(early, [early, late]))  # the first origin has none earlier
+
+
 def test_skill_and_pooling():
     s = Scores("x", 3, 0.1, {"persistence": 0.2, "climatology": 0.0, "random_actors": float("nan")})
     assert s.skill("persistence") == pytest.approx(0.5)
@@ -163,6 +187,11 @@ def test_the_report_gives_the_spread_over_seeds_and_the_posterior_beside_the_pri
     rows = [line for line in text.splitlines() if line.startswith(("| chance only", "| prior", "| ABC posterior"))]
     assert len(rows) == 3
     assert all(" to " in row for row in rows)  # a spread, not one number
+    import re
+
+    # the posterior table has 2 rows, so at most 2 distinct vectors survive; the prior's draws are many more
+    found = re.search(r"many distinct parameter vectors .* at 2015 \(seed 2\): prior (\d+), ABC posterior (\d+)\.", text)
+    assert found and 2 < int(found[1]) <= 300 and 1 <= int(found[2]) <= 2
 
 
 def test_from_the_present_the_report_shows_the_conditioned_state_and_each_variant(tmp_path):
