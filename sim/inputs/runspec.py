@@ -77,6 +77,9 @@ class RunSpec:
     parameter_uncertainty: str = "chance"  # a key of UNCERTAINTY_MODES
     drawn: tuple = ()  # the ids drawn world by world (prior mode)
     posterior_sha256: str = ""  # posterior mode: the SHA-256 of the table drawn from (recorded with the run)
+    # Mesa's yearly ensemble means (the model's DataCollector); a sweep reads only the history, and a
+    # chunk's per-point means cost about a third of its run (benchmarks/bench_sweep.py).
+    ensemble_means: bool = True
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -124,9 +127,11 @@ class RunSpec:
 
     @classmethod
     def for_points(cls, scenario: Scenario, registry: Registry, names: Sequence[str], values: np.ndarray,
-                   seeds: Sequence[Any], replicates: int, end_year: int) -> "RunSpec":
+                   seeds: Sequence[Any], replicates: int, end_year: int, ensemble_means: bool = True) -> "RunSpec":
         """Several sweep points as one ensemble: ``replicates`` worlds per point, point ``i`` with
-        ``values[i]`` (already checked by the design: not checked again) and its own random stream ``seeds[i]``."""
+        ``values[i]`` (already checked by the design: not checked again) and its own random stream ``seeds[i]``.
+        ``ensemble_means`` False: no per-point yearly means in the model's DataCollector (a sweep reads only
+        the history)."""
         values = np.asarray(values, dtype=float).reshape(len(seeds), len(names))
         params: dict[str, Any] = scenario.parameter_values(registry)
         origin = {pid: "scenario" for pid in scenario.parameters}
@@ -140,7 +145,8 @@ class RunSpec:
                 raise ScenarioError("sweep", "must be the same for every point of a chunk", key=pid)
         return cls(scenario=scenario, registry=registry, params=params, seed=seeds[0],
                    replicates=int(replicates) * len(seeds), start_year=scenario.start_year, end_year=int(end_year),
-                   trace_replicates=0, origin=origin, streams=tuple(seeds) if len(seeds) > 1 else ())
+                   trace_replicates=0, origin=origin, streams=tuple(seeds) if len(seeds) > 1 else (),
+                   ensemble_means=ensemble_means)
 
     def replace(self, **changes: Any) -> "RunSpec":
         return dataclasses.replace(self, **changes)

@@ -112,9 +112,8 @@ class BalancingModel(mesa.Model):
         self.trace_replicates = min(spec.trace_replicates, spec.worlds_per_stream)
         self.traced_worlds = _traced_worlds(self.trace_replicates, spec.trace_worlds, self.replicates)
         self.trace: list[dict[str, Any]] = []
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _ensemble_mean(name) for name in OUTPUTS}
-        )
+        self.datacollector = (mesa.DataCollector(model_reporters={name: _ensemble_mean(name) for name in OUTPUTS})
+                              if spec.ensemble_means else _NO_COLLECTION)
         self._record()
         self.running = self.year < self.end_year
 
@@ -436,6 +435,16 @@ def _mean(values: np.ndarray) -> float:
     """``float(np.mean(values))`` bit for bit (the same float64 sum, then one division), without its
     per-call overhead: 38 outputs a year."""
     return float(np.add.reduce(values, dtype=float)) / len(values)
+
+
+class _NoCollection:
+    """Stands in for ``mesa.DataCollector`` when nothing reads the ensemble means (``RunSpec.ensemble_means``)."""
+
+    def collect(self, model) -> None:
+        return None
+
+
+_NO_COLLECTION = _NoCollection()
 
 
 def _ensemble_mean(name: str):

@@ -35,10 +35,16 @@ class PointStreams:
         return [values[i * k:(i + 1) * k] for i in range(len(self.generators))]
 
     def random(self, n: int) -> np.ndarray:
-        return np.concatenate([g.random(self.size) for g in self.generators])
+        out = np.empty((len(self.generators), self.size))
+        for generator, row in zip(self.generators, out):  # each group's draws written in place: no concatenation
+            generator.random(out=row)
+        return out.reshape(-1)
 
     def standard_normal(self, n: int) -> np.ndarray:
-        return np.concatenate([g.standard_normal(self.size) for g in self.generators])
+        out = np.empty((len(self.generators), self.size))
+        for generator, row in zip(self.generators, out):
+            generator.standard_normal(out=row)
+        return out.reshape(-1)
 
     def binomial(self, n, p) -> np.ndarray:
         return np.concatenate([g.binomial(ni, pi) for g, ni, pi in zip(self.generators, self._split(n),

@@ -190,16 +190,26 @@ def statistics(history: Mapping[str, np.ndarray], base_year: int, outcomes: Sequ
 
     ``history[output]`` is a (years since ``base_year``, replicates) array.
     """
-    values: list[float] = []
+    return point_statistics(history, base_year, outcomes, 1)[0]
+
+
+def point_statistics(history: Mapping[str, np.ndarray], base_year: int, outcomes: Sequence[Outcome],
+                     points: int) -> np.ndarray:
+    """A (points, statistics) array from the history of a model holding ``points`` sweep points, each
+    over its own consecutive block of worlds (``history[output]``: (years since ``base_year``, worlds)).
+
+    Every point's row is that of :func:`statistics` on its own worlds, bit for bit: each mean and
+    quantile reduces one point's contiguous worlds, in order, as it would alone."""
+    blocks: list[np.ndarray] = []  # one (points, k) block per outcome, columns in statistic_columns order
     for outcome in outcomes:
         rows = np.asarray(outcome.years) - base_year
-        table = np.asarray(history[outcome.output][rows], dtype=float)  # (years, replicates)
+        table = np.asarray(history[outcome.output][rows], dtype=float)
+        table = table.reshape(len(rows), points, table.shape[1] // points)  # (years, points, worlds)
         if outcome.kind == "probability":
             hits = COMPARISONS[outcome.op](table, outcome.threshold)
-            values.extend(hits.mean(axis=1).tolist())
+            blocks.append(hits.mean(axis=2).T)
         else:
-            means = table.mean(axis=1)
-            bands = np.quantile(table, _BAND_Q, axis=1)  # (2, years)
-            for i in range(len(rows)):
-                values.extend((float(means[i]), float(bands[0, i]), float(bands[1, i])))
-    return np.asarray(values, dtype=float)
+            means = table.mean(axis=2)  # (years, points)
+            bands = np.quantile(table, _BAND_Q, axis=2)  # (2, years, points)
+            blocks.append(np.stack([means, bands[0], bands[1]], axis=2).transpose(1, 0, 2).reshape(points, -1))
+    return np.hstack(blocks).astype(float) if blocks else np.empty((points, 0))

@@ -43,7 +43,7 @@ from sim.sweep.designs import (DEFAULT_N, KINDS, Design, grid, latin_hypercube, 
 from sim.common.formats import compact, plus_minus
 from sim.inputs.errors import ScenarioError, did_you_mean
 from sim.sweep.executors import PartialFolder, SweepFailed, chunk, chunk_size, partial_path
-from sim.sweep.outcomes import Outcome, parse_outcome, parse_outcomes, statistic_columns, statistics
+from sim.sweep.outcomes import Outcome, parse_outcome, parse_outcomes, point_statistics, statistic_columns
 from sim.inputs.registry import load_registry
 from sim.inputs.runspec import RunSpec
 from sim.outputs import claims, paths
@@ -96,16 +96,6 @@ class Chunk:
     end_year: int
 
 
-class _NoCollection:
-    """Stands in for a model's ``mesa.DataCollector`` when nothing reads it."""
-
-    def collect(self, model) -> None:
-        return None
-
-
-_NO_COLLECTION = _NoCollection()
-
-
 def point_seed(seed: int, point: int) -> np.random.SeedSequence:
     """The seed of point ``point``: child ``point`` of ``SeedSequence(seed)``, made directly."""
     return np.random.SeedSequence(entropy=int(seed), spawn_key=(int(point),))
@@ -142,19 +132,11 @@ def _evaluate_ensemble(scenario, registry, names, values, points, outcomes, repl
     from sim.model.model import BalancingModel  # imported here: Mesa loads only where points run
 
     spec = RunSpec.for_points(scenario, registry, names, values, [point_seed(seed, p) for p in points],
-                              replicates, end_year)
-    model = BalancingModel(spec)
-    # A sweep reads model.history; Mesa's yearly ensemble means (a fifth of a small point's time) are not needed.
-    model.datacollector = _NO_COLLECTION
+                              replicates, end_year, ensemble_means=False)
+    model = BalancingModel(spec)  # a sweep reads the history, not Mesa's yearly means
     history = model.run().history
     model.release()
-    needed = {outcome.output for outcome in outcomes}
-    rows = []
-    for i in range(len(points)):
-        part = {name: np.ascontiguousarray(history[name][:, i * replicates:(i + 1) * replicates])
-                for name in needed}
-        rows.append(statistics(part, model.base_year, outcomes))
-    return np.vstack(rows)
+    return point_statistics(history, model.base_year, outcomes, len(points))
 
 
 def _whole_ensembles(size: int, replicates: int) -> int:
@@ -173,16 +155,22 @@ def evaluate(task: Chunk) -> np.ndarray:
         raise RuntimeError(str(err)) from None
 
 
-def _point_table(design: Design, values: np.ndarray, points: np.ndarray, stats: np.ndarray,
-                 columns: Sequence[str]) -> pd.DataFrame:
-    """Rows of the points table: ``point``, the parameter values, the outcome statistics."""
-    table: dict[str, Any] = {"point": np.asarray(points, dtype=np.int64)}
+def _point_columns(design: Design, values: np.ndarray, points: np.ndarray, stats: np.ndarray,
+                   columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """The columns of the points table for ``points``: ``point``, the parameter values, the outcome statistics."""
+    table: dict[str, np.ndarray] = {"point": np.asarray(points, dtype=np.int64)}
     for j, name in enumerate(design.names):
         column = values[points, j]
         table[name] = column.astype(np.int64) if design.integer[j] else column.astype(float)
     for k, name in enumerate(columns):
         table[name] = stats[:, k].astype(float)
-    return pd.DataFrame(table)
+    return table
+
+
+def _point_table(design: Design, values: np.ndarray, points: np.ndarray, stats: np.ndarray,
+                 columns: Sequence[str]) -> pd.DataFrame:
+    """Rows of the points table (:func:`_point_columns`)."""
+    return pd.DataFrame(_point_columns(design, values, points, stats, columns))
 
 
 def _chunk_problem(table: pd.DataFrame, design: Design, values: np.ndarray, columns: Sequence[str]) -> str | None:
@@ -504,7 +492,9 @@ def _run(scenario, design, outcomes, values, replicates, seed, workers, threads,
          progress, chunk_points, plots, notes, started, clock) -> SweepResult:
     columns = statistic_columns(outcomes)
     total = design.n_points
-    tables: list[pd.DataFrame] = []
+    # Every point's statistics, by point; the points table is built once, when all are done.
+    stats_of = np.full((total, len(columns)), np.nan)
+    done_points = np.zeros(total, dtype=bool)
     resumed = 0
     if partial is not None:
         kept = partial.finished(check=lambda table: _chunk_problem(table, design, values, columns))
@@ -512,11 +502,10 @@ def _run(scenario, design, outcomes, values, replicates, seed, workers, threads,
             notes.append(f"{len(partial.rejected)} kept chunk(s) did not match the design and were run again "
                          f"({'; '.join(partial.rejected[:3])})")
         if kept is not None:
-            tables.append(kept)
+            where = kept["point"].to_numpy()
+            stats_of[where] = kept[list(columns)].to_numpy(dtype=float)
+            done_points[where] = True
             resumed = len(kept)
-    done_points = np.zeros(total, dtype=bool)
-    for table in tables:
-        done_points[table["point"].to_numpy()] = True
     remaining = np.flatnonzero(~done_points)
 
     end_year = max(o.years[-1] for o in outcomes)
@@ -528,11 +517,11 @@ def _run(scenario, design, outcomes, values, replicates, seed, workers, threads,
 
     def store(task: Chunk, stats: np.ndarray) -> None:
         nonlocal done
-        table = _point_table(design, values, task.points, stats, columns)
         if partial is not None:
-            partial.write_chunk(table)
-        tables.append(table)
-        done += len(table)
+            partial.write_chunk(_point_columns(design, values, task.points, stats, columns))
+        stats_of[task.points] = stats
+        done_points[task.points] = True
+        done += len(task.points)
         if partial is not None:
             partial.write_note(done, total)  # current even after a hard kill
 
@@ -561,8 +550,8 @@ def _run(scenario, design, outcomes, values, replicates, seed, workers, threads,
         raise SweepFailed(f"{err}; {where}") from None
 
     try:
-        return _finish(scenario, design, outcomes, values, replicates, seed, workers, scheduler, partial, tables,
-                       columns, total, size, resumed, plots, notes, started, clock)
+        return _finish(scenario, design, outcomes, values, replicates, seed, workers, scheduler, partial, stats_of,
+                       done_points, columns, total, size, resumed, plots, notes, started, clock)
     except KeyboardInterrupt:
         if partial is None:
             raise SweepInterrupted("interrupted while analysing (no --out folder: nothing was kept)", None, done,
@@ -572,14 +561,12 @@ def _run(scenario, design, outcomes, values, replicates, seed, workers, threads,
                                total) from None
 
 
-def _finish(scenario, design, outcomes, values, replicates, seed, workers, scheduler, partial, tables, columns,
-            total, size, resumed, plots, notes, started, clock) -> SweepResult:
+def _finish(scenario, design, outcomes, values, replicates, seed, workers, scheduler, partial, stats_of,
+            done_points, columns, total, size, resumed, plots, notes, started, clock) -> SweepResult:
     """Every point is done: the points table, the analysis, and the folder (then the partial one goes)."""
-    points = pd.concat(tables, ignore_index=True) if tables else _point_table(
-        design, values, np.arange(0), np.empty((0, len(columns))), columns)
-    points = points.drop_duplicates("point").sort_values("point", kind="stable").reset_index(drop=True)
-    if len(points) != total:
-        raise SweepFailed(f"only {len(points)} of {total} points were computed")
+    if not done_points.all():
+        raise SweepFailed(f"only {int(done_points.sum())} of {total} points were computed")
+    points = _point_table(design, values, np.arange(total), stats_of, columns)
     indices, second_order = analyze(design, points, outcomes)
     constant = sorted(set(indices.loc[indices["constant"].astype(bool), "outcome"])) if not indices.empty else []
     if constant:
