@@ -93,3 +93,32 @@ def test_memory_stays_flat_over_two_thousand_points(war):
     evaluate_points(war, names, many[:1000], list(range(1000)), outcomes, 20, 1, 2020, ensemble_points=1)
     evaluate_points(war, names, many[1000:], list(range(1000, 2000)), outcomes, 20, 1, 2020, ensemble_points=50)
     assert _rss_mib() - before < 40
+
+
+def test_statistics_of_a_chunk_are_bit_for_bit_those_of_each_point_alone():
+    """The sweep measures a chunk's points in one pass (sim.sweep.outcomes.point_statistics); every row
+    must equal measuring that point's own worlds alone, means, percentiles and probabilities alike."""
+    from sim.sweep.outcomes import point_statistics, statistics
+
+    rng = np.random.default_rng(5)
+    points, worlds, years = 7, 13, 8
+    history = {"alignment": rng.normal(size=(years, points * worlds)),
+               "sanctions_level": rng.integers(0, 3, size=(years, points * worlds)).astype(float)}
+    outcomes = parse_outcomes(["alignment@2016:2022", "P(sanctions_level>=1)@2017:2019"], 2015, 2022)
+    together = point_statistics(history, 2015, outcomes, points)
+    for i in range(points):
+        alone = {name: np.ascontiguousarray(values[:, i * worlds:(i + 1) * worlds]) for name, values in history.items()}
+        assert together[i].tobytes() == statistics(alone, 2015, outcomes).tobytes()
+
+
+def test_a_chunk_model_without_ensemble_means_has_the_same_history(war, registry):
+    names = ("minsk.unrest_threshold",)
+    seeds = [np.random.SeedSequence(2, spawn_key=(i,)) for i in range(3)]
+    values = np.array([[0.3], [0.6], [0.9]])
+    with_means = BalancingModel(RunSpec.for_points(war, registry, names, values, seeds, 4, 2019)).run()
+    without = BalancingModel(RunSpec.for_points(war, registry, names, values, seeds, 4, 2019,
+                                                ensemble_means=False)).run()
+    assert len(with_means.datacollector.get_model_vars_dataframe()) == 5
+    assert not hasattr(without.datacollector, "get_model_vars_dataframe")
+    for name, history in with_means.history.items():
+        assert history.tobytes() == without.history[name].tobytes(), name
