@@ -68,16 +68,18 @@ def test_disk_full_while_writing_a_comparison_is_one_line(tmp_path, monkeypatch)
 
 
 def test_disk_full_while_a_sweep_writes_a_chunk_keeps_what_was_done(tmp_path, monkeypatch):
-    real = pd.DataFrame.to_parquet
+    import pyarrow.parquet as pq
+
+    real = pq.write_table  # every Parquet file goes through it: pandas' design table and the chunks alike
     calls = []
 
-    def fill_up(self, path, *args, **kwargs):
-        calls.append(path)
+    def fill_up(table, where, *args, **kwargs):
+        calls.append(where)
         if len(calls) > 2:  # the design, then one chunk, then the disk is full
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, path, *args, **kwargs)
+        return real(table, where, *args, **kwargs)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", fill_up)
+    monkeypatch.setattr(pq, "write_table", fill_up)
     out = tmp_path / "sw"
     result = CliRunner().invoke(cli, ["sweep", str(BASELINE), "--vary", "minsk.unrest_threshold=0.3:0.7:6",
                                       "--replicates", "5", "--no-plots", "--out", str(out)])

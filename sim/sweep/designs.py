@@ -173,7 +173,7 @@ def parse_vary(text: str, registry: Registry, source: str = "--vary") -> tuple[s
     for value in checked:
         problem = parameter.check(value)
         if problem:
-            whole = parameter.integer and float(value) == int(value) or not parameter.integer
+            whole = not parameter.integer or float(value).is_integer()  # False for inf and nan too
             why = "" if whole else " (not a whole number)"
             raise ScenarioError(source, f"'{raw}' gives {format_number(value)}{why}, which is not allowed; allowed: "
                                         f"{problem}", key=pid)

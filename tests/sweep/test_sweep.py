@@ -96,6 +96,7 @@ def test_parse_vary_gives_evenly_spaced_or_listed_values(real_registry):
     ("minsk.unrest_threshold=0.3,abc", "'abc' is not a number"),
     ("minsk.unrest_threshold", "is not ID=LOW:HIGH:N"),
     ("world.election_cycle_years=4:6:4", "which is not allowed; allowed: an integer"),
+    ("minsk.political_prisoners_2015=inf", "gives inf (not a whole number), which is not allowed"),  # hypothesis
 ])
 def test_bad_vary_strings_raise_one_line_errors(real_registry, text, message):
     with pytest.raises(ScenarioError) as err:
