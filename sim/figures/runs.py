@@ -19,14 +19,17 @@ greyscale printer. Fonts are 10 pt or larger for a projector.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import matplotlib
+import matplotlib.markers
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -97,11 +100,15 @@ STYLE = {
     "svg.fonttype": "none",         # keep text as text in SVG: searchable, editable
     "svg.hashsalt": "balancing-act",  # reproducible SVG ids
 }
+# Run and comparison figures: titles at the top of the chart (y = 1), which spares Matplotlib a search of the
+# x axes for decorations above the chart (there are none) at every drawing.
+RUN_STYLE = {**STYLE, "axes.titley": 1.0}
 CAPTION_SIZE = 10
 EVENT_LABEL_SIZE = 10
 # 100 dpi (a 10-inch figure 1,000 px wide): plenty on screen and in the report, and less than half the pixels
 # of 150 dpi to draw and compress (README, Speed); --svg gives vector figures for print.
 DPI = 100
+PNG_COMPRESSION = 1
 
 
 # --------------------------------------------------------------------------- public functions
@@ -136,7 +143,7 @@ def _plot_run(result: Any, folder: Path) -> list[Path]:
     caption = _caption(result)
     written: list[Path] = []
     threshold = unrest_threshold(result)
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(RUN_STYLE):
         for output in KEY_OUTPUTS:
             if output not in set(summary["output"]):
                 continue
@@ -177,12 +184,12 @@ def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | 
     last_year = max(max(_years(r.summary)) for r in results)
 
     written: list[Path] = []
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(RUN_STYLE):
         for output in outputs:
             tables = [_table(r.summary, output) for r in results]
             if all(t.empty for t in tables):
                 continue
-            fig, ax = _figure((10, 6.2))
+            fig, ax = _run_figure((10, 6.2))
             _shade_elections(ax, elections)
             handles = []
             for name, table, (colour, style) in zip(names, tables, styles):
@@ -199,8 +206,7 @@ def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | 
             _format_axis(ax, output)
             ax.set_title(_title(output))
             handles += _context_handles(elections, bool(drawn))
-            _legend_below(ax, handles)
-            fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+            _lay_out(fig, ax, handles, caption)
             written += _save(fig, folder, f"compare_{output}", caption)
     return written
 
@@ -210,7 +216,7 @@ def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | 
 
 def _fan_figure(summary, output, events, elections, caption, folder, threshold=None) -> list[Path]:
     table = _table(summary, output)
-    fig, ax = _figure((10, 6.2))
+    fig, ax = _run_figure((10, 6.2))
     _shade_elections(ax, elections)
     _fan(ax, table, FAN_COLOUR)
     span = (table.index.min(), table.index.max())
@@ -227,8 +233,7 @@ def _fan_figure(summary, output, events, elections, caption, folder, threshold=N
     handles += [observed] if observed is not None else []
     handles += [drawn_threshold] if drawn_threshold is not None else []
     handles += _context_handles(elections, _any_in(events, span))
-    _legend_below(ax, handles)
-    fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+    _lay_out(fig, ax, handles, caption)
     return _save(fig, folder, f"fan_{output}", caption)
 
 
@@ -236,7 +241,7 @@ def _trade_figure(summary, events, caption, folder) -> list[Path]:
     means = pd.DataFrame({label: _table(summary, output)["mean"] for output, label, _ in TRADE_PARTNERS})
     shares = means.div(means.sum(axis=1), axis=0)
     years = shares.index.to_numpy()
-    fig, ax = _figure((10, 6.2))
+    fig, ax = _run_figure((10, 6.2))
     ax.stackplot(years, *(shares[label].to_numpy() for _, label, _ in TRADE_PARTNERS),
                  labels=[label for _, label, _ in TRADE_PARTNERS],
                  colors=[colour for _, _, colour in TRADE_PARTNERS], edgecolor="white", linewidth=0.6)
@@ -263,13 +268,12 @@ def _trade_figure(summary, events, caption, folder) -> list[Path]:
     handles = [Patch(facecolor=colour, label=label) for _, label, colour in TRADE_PARTNERS]
     if _any_in(events, span):
         handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1.4, label="scenario event"))
-    _legend_below(ax, handles)
-    fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+    _lay_out(fig, ax, handles, caption)
     return _save(fig, folder, "trade_shares", caption)
 
 
 def _event_figure(event_table, events, elections, caption, folder) -> list[Path]:
-    fig, ax = _figure((10, 6.2))
+    fig, ax = _run_figure((10, 6.2))
     _shade_elections(ax, elections)
     handles = []
     years = _years(event_table)
@@ -291,13 +295,12 @@ def _event_figure(event_table, events, elections, caption, folder) -> list[Path]
     ax.set_xlabel("year")
     ax.set_title("How likely is each event, year by year?")
     handles += _context_handles(elections, _any_in(events, span))
-    _legend_below(ax, handles, ncol=2)
-    fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444")
+    _lay_out(fig, ax, handles, caption, ncol=2)
     return _save(fig, folder, "event_probabilities", caption)
 
 
 def _overview_figure(result, summary, events, elections, caption, folder) -> list[Path]:
-    fig = Figure(figsize=(15, 8.6), layout="constrained")
+    fig = Figure(figsize=(15, 8.6))
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3, sharex=True)
     present = set(summary["output"])
@@ -349,16 +352,33 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
     handles += [observed] if observed is not None else []
     handles += [drawn_threshold] if drawn_threshold is not None else []
     handles += _context_handles(elections, span is not None and _any_in(events, span))
-    # The scenario title heads the legend at the top (a suptitle and an outside legend would collide).
+    # The scenario title heads the legend at the top (one block of text above the charts).
     ncol = len(handles) if len(handles) <= 6 else -(-len(handles) // 2)  # two rows rather than off the page
-    legend = fig.legend(handles=handles, loc="outside upper center", ncol=ncol, frameon=False,
-                        handlelength=2.4, title=_wrap(title, 110), title_fontsize=16)
+    width, height = fig.get_size_inches()
+    legend = fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - PAD / height), ncol=ncol,
+                        frameon=False, handlelength=2.4, title=_wrap(title, 110), title_fontsize=16,
+                        borderaxespad=0)
     legend.get_title().set_fontweight("bold")
     lines = [caption]
     shown = [f"{year} {note.rstrip('.')}" for year, note in events if span and span[0] <= year <= span[1]]
     if shown:
         lines.append(_wrap("dashed lines: " + "; ".join(shown), 170))
-    fig.supxlabel("\n".join(lines), fontsize=CAPTION_SIZE, color="#444444")
+    # Laid out by hand, as _lay_out does for one chart: legend on top, caption at the bottom, each column's
+    # y labels measured.
+    renderer = fig.canvas.get_renderer()
+    bottom = _caption_at_bottom(fig, "\n".join(lines), renderer) + _x_axis_depth(True)
+    shown_axes = [ax for ax in axes.flat if ax.get_visible()]
+    titled = max((_height(ax.title, renderer) for ax in shown_axes), default=0)
+    titled += _points(matplotlib.rcParams["axes.titlepad"])
+    top = PAD + _height(legend, renderer) + GAP + titled
+    left = [max((_y_axis_width(ax, renderer) for ax in axes[:, col] if ax.get_visible()), default=0)
+            for col in range(axes.shape[1])]
+    across = max(left[1:], default=0) + GAP * 2  # room between charts for the next chart's y labels
+    down = titled + _points(matplotlib.rcParams["xtick.major.size"]) + GAP * 2  # for the next row's titles
+    chart_width = (width - PAD - left[0] - RIGHT_MARGIN - across * (axes.shape[1] - 1)) / axes.shape[1]
+    chart_height = (height - top - bottom - down * (axes.shape[0] - 1)) / axes.shape[0]
+    fig.subplots_adjust(left=(PAD + left[0]) / width, right=1 - RIGHT_MARGIN / width, bottom=bottom / height,
+                        top=1 - top / height, wspace=across / chart_width, hspace=down / chart_height)
     return _save(fig, folder, "overview", caption)
 
 
@@ -425,8 +445,12 @@ def _mark_event(ax, year: int, note: str | None, colour: str, span: tuple[int, i
 
 
 def _shade_elections(ax, years: Iterable[int]) -> None:
-    for year in years:
-        ax.axvspan(year - 0.5, year + 0.5, color=ELECTION_COLOUR, alpha=0.18, linewidth=0, zorder=0)
+    """Each election year a grey band the height of the chart: one collection of rectangles (what ``axvspan``
+    per year drew, without a patch and a data-limit update each)."""
+    bands = [[(year - 0.5, 0), (year - 0.5, 1), (year + 0.5, 1), (year + 0.5, 0)] for year in years]
+    if bands:
+        ax.add_collection(PolyCollection(bands, facecolors=ELECTION_COLOUR, alpha=0.18, linewidths=0, zorder=0,
+                                         transform=ax.get_xaxis_transform()), autolim=False)
 
 
 def _context_handles(elections, has_events: bool) -> list:
@@ -439,13 +463,78 @@ def _context_handles(elections, has_events: bool) -> list:
     return handles
 
 
-def _legend_below(ax, handles, ncol: int | None = None) -> None:
-    if not handles:
-        return
-    if ncol is None:
-        ncol = len(handles) if len(handles) <= 5 else -(-len(handles) // 2)
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11),
-              ncol=ncol, frameon=False, handlelength=2.4)
+def _lay_out(fig, ax, handles, caption: str, ncol: int | None = None) -> None:
+    """Place a one-chart figure by hand: the legend centred below the chart, the caption under it, the title
+    above, margins from the measured size of each (Matplotlib's constrained layout measured every tick label
+    twice per figure and took a third of the drawing time; README, Speed)."""
+    width, height = fig.get_size_inches()
+    renderer = fig.canvas.get_renderer()
+    bottom = _caption_at_bottom(fig, caption, renderer)
+    if handles:
+        if ncol is None:
+            ncol = len(handles) if len(handles) <= 5 else -(-len(handles) // 2)
+        legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, bottom / height),
+                            ncol=ncol, frameon=False, handlelength=2.4, borderaxespad=0)
+        bottom += _height(legend, renderer)  # its border pad is the gap to the axis
+    bottom += _x_axis_depth(bool(ax.get_xlabel()))
+    top = PAD + _height(ax.title, renderer) + _points(matplotlib.rcParams["axes.titlepad"])
+    left = PAD + _y_axis_width(ax, renderer)
+    fig.subplots_adjust(left=left / width, right=1 - RIGHT_MARGIN / width, bottom=bottom / height,
+                        top=1 - top / height)
+
+
+# Hand layout (_lay_out, the overview): space around the charts, in inches.
+PAD = 0.06          # figure edge to the outermost text
+GAP = 0.08          # between the caption, the legend and the chart's axis
+RIGHT_MARGIN = 0.3  # half the last year's tick label, which overhangs the chart's right edge
+
+
+def _height(artist, renderer) -> float:
+    """An artist's height in inches, as drawn."""
+    return artist.get_window_extent(renderer).height / renderer.dpi
+
+
+def _points(value: float) -> float:
+    return float(value) / 72
+
+
+def _caption_at_bottom(fig, caption: str, renderer) -> float:
+    """The caption centred at the bottom edge; returns the inches it takes from the bottom, gap included."""
+    text = fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444", y=PAD / fig.get_size_inches()[1],
+                         va="bottom")
+    return PAD + _height(text, renderer) + GAP
+
+
+def _x_axis_depth(labelled: bool) -> float:
+    """Inches below a chart taken by the year ticks and their labels, and the axis label when there is one."""
+    rc = matplotlib.rcParams
+    depth = _points(rc["xtick.major.size"] + rc["xtick.major.pad"]) + _line_height(rc["xtick.labelsize"])
+    if labelled:
+        depth += _points(rc["axes.labelpad"]) + _line_height(rc["axes.labelsize"])
+    return depth
+
+
+def _line_height(size) -> float:
+    from matplotlib.font_manager import FontProperties
+
+    return _points(FontProperties(size=size).get_size_in_points() * 1.2)
+
+
+def _y_axis_width(ax, renderer) -> float:
+    """Inches left of a chart taken by its y tick labels (as they will be drawn) and its y label."""
+    rc = matplotlib.rcParams
+    from matplotlib.font_manager import FontProperties
+
+    labels = [t for t in ax.yaxis.get_major_formatter().format_ticks(ax.yaxis.get_majorticklocs()) if t]
+    if isinstance(ax.yaxis.get_major_formatter(), matplotlib.ticker.FixedFormatter):
+        labels = [t for t in ax.yaxis.get_major_formatter().seq if t]
+    font = FontProperties(size=rc["ytick.labelsize"])
+    widest = max((renderer.get_text_width_height_descent(t, font, ismath=False)[0] for t in labels), default=0)
+    width = widest / renderer.dpi + _points(rc["ytick.major.size"] + rc["ytick.major.pad"])
+    if ax.get_ylabel():
+        lines = ax.get_ylabel().count("\n") + 1
+        width += _points(rc["axes.labelpad"]) + lines * _line_height(rc["axes.labelsize"])
+    return width
 
 
 def _format_axis(ax, output: str, compact: bool = False) -> None:
@@ -485,8 +574,20 @@ def _year_ticks(ax, span, compact: bool = False) -> None:
     if not compact and length > 20:
         step = 5
     ax.xaxis.set_major_locator(MultipleLocator(step))
-    ax.xaxis.set_minor_locator(MultipleLocator(1))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
+    # The other years' small tick marks are one line of tick-shaped markers under the axis rather than
+    # Matplotlib minor ticks: each of those is five artists built anew for every figure (README, Speed).
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    previous = getattr(ax, "_year_marks", None)
+    if previous is not None:
+        previous.remove()
+    low, high = ax.get_xlim()
+    years = [year for year in range(math.ceil(low), math.floor(high) + 1) if year % step]
+    rc = matplotlib.rcParams
+    (ax._year_marks,) = ax.plot(years, [0] * len(years), transform=ax.get_xaxis_transform(), linestyle="none",
+                                marker=matplotlib.markers.TICKDOWN, markersize=rc["xtick.minor.size"],
+                                markeredgewidth=rc["xtick.minor.width"], color=rc["xtick.color"],
+                                clip_on=False, zorder=0.6)
 
 
 def _title(output: str) -> str:
@@ -588,6 +689,13 @@ def _wrap(text: str, width: int = 125) -> str:
 # --------------------------------------------------------------------------- figure lifecycle
 
 
+def _run_figure(size: tuple[float, float]):
+    """A pyplot-free figure on the Agg canvas, laid out by hand (:func:`_lay_out`)."""
+    fig = Figure(figsize=size)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
 def _figure(size: tuple[float, float]):
     """A pyplot-free figure on the Agg canvas, with constrained layout."""
     fig = Figure(figsize=size, layout="constrained")
@@ -599,14 +707,13 @@ _FORMATS = ("png", "svg")  # what _save writes; plot_run narrows it for one call
 
 
 def _save(fig: Figure, folder: Path, stem: str, description: str, dpi: int = DPI) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` (as ``_FORMATS`` says), then release the figure."""
+    """Write ``stem.png`` and ``stem.svg`` (as ``_FORMATS`` says). The figure is not cleared: nothing else holds
+    it (no pyplot), so it goes with its last reference, and clearing it cost as much as building its axes."""
     paths = [folder / f"{stem}.{kind}" for kind in _FORMATS]
-    try:
-        for path in paths:
-            if path.suffix == ".png":
-                fig.savefig(path, dpi=dpi, metadata={"Title": stem, "Description": description})
-            else:
-                fig.savefig(path, metadata={"Title": stem, "Description": description, "Date": None})
-    finally:
-        fig.clear()
+    for path in paths:
+        if path.suffix == ".png":
+            fig.savefig(path, dpi=dpi, metadata={"Title": stem, "Description": description},
+                        pil_kwargs={"compress_level": PNG_COMPRESSION})
+        else:
+            fig.savefig(path, metadata={"Title": stem, "Description": description, "Date": None})
     return paths
