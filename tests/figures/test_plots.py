@@ -172,3 +172,19 @@ def test_readers_do_not_import_the_model():
 
     code = "import sys, sim.figures.runs, sim.outputs.compare; assert 'sim.model.model' not in sys.modules, 'model imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_figures_drawn_in_parallel_are_the_files_drawn_one_by_one(unrest, tmp_path):
+    one = plot_run(unrest, tmp_path / "one", svg=False, workers=1)
+    two = plot_run(unrest, tmp_path / "two", svg=False, workers=2)
+    assert [p.name for p in one] == [p.name for p in two] == [f"{stem}.png" for stem in RUN_STEMS]
+    for a, b in zip(one, two):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_a_figure_that_cannot_be_written_is_an_error_in_parallel_too(unrest, tmp_path):
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    (folder / "overview.png").mkdir()  # a folder where the overview's file should go
+    with pytest.raises(OSError):
+        plot_run(unrest, folder, svg=False, workers=2)
