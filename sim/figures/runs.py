@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
-import signal
 import textwrap
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -40,6 +38,8 @@ from matplotlib.ticker import MultipleLocator
 
 from sim.common.names import unique_names
 from sim.figures.evidence import overlay_record
+from sim.figures.layout import lay_out, lay_out_grid
+from sim.figures.parallel import draw_all, drawing_workers
 from sim.common import palette
 from sim.common.variables import OUTPUTS, OVERVIEW, SANCTIONS_LEVELS, TRADE_PARTNER_NAMES
 from sim.inputs.runspec import UNCERTAINTY_LABELS, uncertainty_kind
@@ -106,7 +106,6 @@ STYLE = {
 # Run and comparison figures: titles at the top of the chart (y = 1), which spares Matplotlib a search of the
 # x axes for decorations above the chart (there are none) at every drawing.
 RUN_STYLE = {**STYLE, "axes.titley": 1.0}
-CAPTION_SIZE = 10
 EVENT_LABEL_SIZE = 10
 # 100 dpi (a 10-inch figure 1,000 px wide): plenty on screen and in the report, and less than half the pixels
 # of 150 dpi to draw and compress (README, Speed); --svg gives vector figures for print.
@@ -128,37 +127,22 @@ def plot_run(result: Any, folder: Path, svg: bool = True, workers: int | None = 
     Files: ``fan_<output>`` for each of :data:`KEY_OUTPUTS` present in the summary,
     ``trade_shares``, ``event_probabilities`` and ``overview``, each ``.png`` (and ``.svg``).
     Run folders draw PNG only unless asked (``sim run --svg``): SVG costs a second drawing of every figure.
-    ``workers`` processes draw the figures side by side (default: :func:`_drawing_workers`, two when a second
-    CPU is free; 1 draws them here, one after another). Each figure is drawn by the same code
+    ``workers`` processes draw the figures side by side (default:
+    :func:`sim.figures.parallel.drawing_workers`, two when a second CPU is free; 1 draws them here, one after
+    another). Each figure is drawn by the same code
     either way, so the files are the same.
     """
     global _FORMATS
     _FORMATS = ("png", "svg") if svg else ("png",)
     try:
-        return _plot_run(result, Path(folder), _drawing_workers() if workers is None else int(workers))
+        return _plot_run(result, Path(folder), drawing_workers() if workers is None else int(workers))
     finally:
         _FORMATS = ("png", "svg")
 
 
-# Figures of a run are drawn by up to two processes at once (README, Speed): the 15 figures of a run are
-# independent and drawing is pure CPU, so two cores halve the wall time; more workers gain little over 15
-# figures, and each is a fork of the running process.
-DRAWING_WORKERS = 2
-
-
-def _drawing_workers() -> int:
-    """Two workers when this process may use two CPUs and one of them is idle (load average of the last
-    minute at most one less than the CPUs), else one: on a busy machine a second process only adds its
-    start-up (about a tenth more CPU time, measured) without a free core to use."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    try:
-        idle = cpus - os.getloadavg()[0] >= 1
-    except OSError:  # no load average on this system
-        idle = True
-    return max(1, min(DRAWING_WORKERS, cpus)) if idle else 1
+def _in_style(job: functools.partial) -> list[Path]:
+    with matplotlib.rc_context(RUN_STYLE):
+        return job()
 
 
 def _plot_run(result: Any, folder: Path, workers: int) -> list[Path]:
@@ -183,59 +167,9 @@ def _plot_run(result: Any, folder: Path, workers: int) -> list[Path]:
                                       _caption(result, "mean shares, normalized to 100%"), folder))
     jobs.append(functools.partial(_event_figure, result.events, events, elections,
                                   _caption(result, "yearly probabilities"), folder))
-    drawn = _draw_in_parallel(jobs, workers) if workers > 1 and len(jobs) > 1 and _can_fork() else \
-        [_draw(job) for job in jobs]
+    drawn = draw_all([functools.partial(_in_style, job) for job in jobs], workers)
     # Listed as before: fan charts, trade shares, event probabilities, overview.
     return [path for paths in drawn[1:] + drawn[:1] for path in paths]
-
-
-def _draw(job: functools.partial) -> list[Path]:
-    with matplotlib.rc_context(RUN_STYLE):
-        return job()
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-_JOBS: list[functools.partial] = []  # the jobs of the drawing in progress, which forked workers inherit
-
-
-def _draw_job(index: int) -> list[Path]:
-    return _draw(_JOBS[index])
-
-
-def _quiet_worker() -> None:
-    """A drawing worker leaves Ctrl-C to its parent, which stops the pool; SIGTERM simply ends it (the
-    parent's handler, inherited with the fork, would raise in the worker instead)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _draw_in_parallel(jobs: list[functools.partial], workers: int) -> list[list[Path]]:
-    """The jobs drawn by ``workers`` forked processes, results in the jobs' order. A fork shares the
-    run's tables with no copying or pickling. An error in a figure (a full disk) is raised here; a worker
-    that dies (killed) is an OSError naming the figures, rather than a wait for ever. On Ctrl-C the workers
-    still drawing finish their figure (under a second) before the caller cleans up, so nothing writes into a
-    folder after it is removed."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    global _JOBS
-    _JOBS = jobs
-    executor = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_quiet_worker)
-    try:
-        futures = [executor.submit(_draw_job, index) for index in range(len(jobs))]
-        return [future.result() for future in futures]
-    except BrokenProcessPool as err:
-        raise OSError(f"a process drawing the figures died ({err})") from None
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        _JOBS = []
 
 
 def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | None = None) -> list[Path]:
@@ -287,7 +221,7 @@ def plot_compare(results: Sequence[Any], folder: Path, outputs: Iterable[str] | 
             _format_axis(ax, output)
             ax.set_title(_title(output))
             handles += _context_handles(elections, bool(drawn))
-            _lay_out(fig, ax, handles, caption)
+            lay_out(fig, ax, handles, caption)
             written += _save(fig, folder, f"compare_{output}", caption)
     return written
 
@@ -314,7 +248,7 @@ def _fan_figure(summary, output, events, elections, caption, folder, threshold=N
     handles += [observed] if observed is not None else []
     handles += [drawn_threshold] if drawn_threshold is not None else []
     handles += _context_handles(elections, _any_in(events, span))
-    _lay_out(fig, ax, handles, caption)
+    lay_out(fig, ax, handles, caption)
     return _save(fig, folder, f"fan_{output}", caption)
 
 
@@ -349,7 +283,7 @@ def _trade_figure(summary, events, caption, folder) -> list[Path]:
     handles = [Patch(facecolor=colour, label=label) for _, label, colour in TRADE_PARTNERS]
     if _any_in(events, span):
         handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1.4, label="scenario event"))
-    _lay_out(fig, ax, handles, caption)
+    lay_out(fig, ax, handles, caption)
     return _save(fig, folder, "trade_shares", caption)
 
 
@@ -376,7 +310,7 @@ def _event_figure(event_table, events, elections, caption, folder) -> list[Path]
     ax.set_xlabel("year")
     ax.set_title("How likely is each event, year by year?")
     handles += _context_handles(elections, _any_in(events, span))
-    _lay_out(fig, ax, handles, caption, ncol=2)
+    lay_out(fig, ax, handles, caption, ncol=2)
     return _save(fig, folder, "event_probabilities", caption)
 
 
@@ -435,31 +369,12 @@ def _overview_figure(result, summary, events, elections, caption, folder) -> lis
     handles += _context_handles(elections, span is not None and _any_in(events, span))
     # The scenario title heads the legend at the top (one block of text above the charts).
     ncol = len(handles) if len(handles) <= 6 else -(-len(handles) // 2)  # two rows rather than off the page
-    width, height = fig.get_size_inches()
-    legend = fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - PAD / height), ncol=ncol,
-                        frameon=False, handlelength=2.4, title=_wrap(title, 110), title_fontsize=16,
-                        borderaxespad=0)
-    legend.get_title().set_fontweight("bold")
     lines = [caption]
     shown = [f"{year} {note.rstrip('.')}" for year, note in events if span and span[0] <= year <= span[1]]
     if shown:
         lines.append(_wrap("dashed lines: " + "; ".join(shown), 170))
-    # Laid out by hand, as _lay_out does for one chart: legend on top, caption at the bottom, each column's
-    # y labels measured.
-    renderer = fig.canvas.get_renderer()
-    bottom = _caption_at_bottom(fig, "\n".join(lines), renderer) + _x_axis_depth(True)
-    shown_axes = [ax for ax in axes.flat if ax.get_visible()]
-    titled = max((_height(ax.title, renderer) for ax in shown_axes), default=0)
-    titled += _points(matplotlib.rcParams["axes.titlepad"])
-    top = PAD + _height(legend, renderer) + GAP + titled
-    left = [max((_y_axis_width(ax, renderer) for ax in axes[:, col] if ax.get_visible()), default=0)
-            for col in range(axes.shape[1])]
-    across = max(left[1:], default=0) + GAP * 2  # room between charts for the next chart's y labels
-    down = titled + _points(matplotlib.rcParams["xtick.major.size"]) + GAP * 2  # for the next row's titles
-    chart_width = (width - PAD - left[0] - RIGHT_MARGIN - across * (axes.shape[1] - 1)) / axes.shape[1]
-    chart_height = (height - top - bottom - down * (axes.shape[0] - 1)) / axes.shape[0]
-    fig.subplots_adjust(left=(PAD + left[0]) / width, right=1 - RIGHT_MARGIN / width, bottom=bottom / height,
-                        top=1 - top / height, wspace=across / chart_width, hspace=down / chart_height)
+    legend = lay_out_grid(fig, axes, handles, ncol, _wrap(title, 110), "\n".join(lines))
+    legend.get_title().set_fontweight("bold")
     return _save(fig, folder, "overview", caption)
 
 
@@ -542,80 +457,6 @@ def _context_handles(elections, has_events: bool) -> list:
         handles.append(Line2D([], [], color=EVENT_COLOUR, linestyle="--", linewidth=1.4,
                               label="scenario event"))
     return handles
-
-
-def _lay_out(fig, ax, handles, caption: str, ncol: int | None = None) -> None:
-    """Place a one-chart figure by hand: the legend centred below the chart, the caption under it, the title
-    above, margins from the measured size of each (Matplotlib's constrained layout measured every tick label
-    twice per figure and took a third of the drawing time; README, Speed)."""
-    width, height = fig.get_size_inches()
-    renderer = fig.canvas.get_renderer()
-    bottom = _caption_at_bottom(fig, caption, renderer)
-    if handles:
-        if ncol is None:
-            ncol = len(handles) if len(handles) <= 5 else -(-len(handles) // 2)
-        legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, bottom / height),
-                            ncol=ncol, frameon=False, handlelength=2.4, borderaxespad=0)
-        bottom += _height(legend, renderer)  # its border pad is the gap to the axis
-    bottom += _x_axis_depth(bool(ax.get_xlabel()))
-    top = PAD + _height(ax.title, renderer) + _points(matplotlib.rcParams["axes.titlepad"])
-    left = PAD + _y_axis_width(ax, renderer)
-    fig.subplots_adjust(left=left / width, right=1 - RIGHT_MARGIN / width, bottom=bottom / height,
-                        top=1 - top / height)
-
-
-# Hand layout (_lay_out, the overview): space around the charts, in inches.
-PAD = 0.06          # figure edge to the outermost text
-GAP = 0.08          # between the caption, the legend and the chart's axis
-RIGHT_MARGIN = 0.3  # half the last year's tick label, which overhangs the chart's right edge
-
-
-def _height(artist, renderer) -> float:
-    """An artist's height in inches, as drawn."""
-    return artist.get_window_extent(renderer).height / renderer.dpi
-
-
-def _points(value: float) -> float:
-    return float(value) / 72
-
-
-def _caption_at_bottom(fig, caption: str, renderer) -> float:
-    """The caption centred at the bottom edge; returns the inches it takes from the bottom, gap included."""
-    text = fig.supxlabel(caption, fontsize=CAPTION_SIZE, color="#444444", y=PAD / fig.get_size_inches()[1],
-                         va="bottom")
-    return PAD + _height(text, renderer) + GAP
-
-
-def _x_axis_depth(labelled: bool) -> float:
-    """Inches below a chart taken by the year ticks and their labels, and the axis label when there is one."""
-    rc = matplotlib.rcParams
-    depth = _points(rc["xtick.major.size"] + rc["xtick.major.pad"]) + _line_height(rc["xtick.labelsize"])
-    if labelled:
-        depth += _points(rc["axes.labelpad"]) + _line_height(rc["axes.labelsize"])
-    return depth
-
-
-def _line_height(size) -> float:
-    from matplotlib.font_manager import FontProperties
-
-    return _points(FontProperties(size=size).get_size_in_points() * 1.2)
-
-
-def _y_axis_width(ax, renderer) -> float:
-    """Inches left of a chart taken by its y tick labels (as they will be drawn) and its y label."""
-    rc = matplotlib.rcParams
-    from matplotlib.font_manager import FontProperties
-
-    labels = [t for t in ax.yaxis.get_major_formatter().format_ticks(ax.yaxis.get_majorticklocs()) if t]
-    if isinstance(ax.yaxis.get_major_formatter(), matplotlib.ticker.FixedFormatter):
-        labels = [t for t in ax.yaxis.get_major_formatter().seq if t]
-    font = FontProperties(size=rc["ytick.labelsize"])
-    widest = max((renderer.get_text_width_height_descent(t, font, ismath=False)[0] for t in labels), default=0)
-    width = widest / renderer.dpi + _points(rc["ytick.major.size"] + rc["ytick.major.pad"])
-    if ax.get_ylabel():
-        lines = ax.get_ylabel().count("\n") + 1
-        width += _points(rc["axes.labelpad"]) + lines * _line_height(rc["axes.labelsize"])
-    return width
 
 
 def _format_axis(ax, output: str, compact: bool = False) -> None:
