@@ -22,15 +22,15 @@ DRAWING_WORKERS = 2
 
 
 def drawing_workers() -> int:
-    """Two workers when this process may use two CPUs and one of them is idle (load average of the last
-    minute at most one less than the CPUs), else one: on a busy machine a second process only adds its
-    start-up (about a tenth more CPU time, measured) without a free core to use."""
+    """Two workers when this process may use two CPUs and at least half of one is idle (load average of the
+    last minute at most the CPUs less one half), else one: on a busy machine a second process only adds its
+    start-up (a tenth to a fifth more CPU time, measured) without a free core to use."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     try:
-        idle = cpus - os.getloadavg()[0] >= 1
+        idle = cpus - os.getloadavg()[0] >= 0.5
     except OSError:  # no load average on this system
         idle = True
     return max(1, min(DRAWING_WORKERS, cpus)) if idle else 1

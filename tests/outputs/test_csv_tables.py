@@ -46,7 +46,7 @@ def test_text_that_needs_quotes_is_left_to_pandas(tmp_path):
 
 
 def test_tables_longer_than_a_chunk_and_empty_ones(tmp_path, monkeypatch):
-    monkeypatch.setattr(csv_tables, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(csv_tables, "CHUNK_CELLS", 14)  # 7 rows of 2 columns
     rng = np.random.default_rng(3)
     _same_as_pandas(pd.DataFrame({"i": np.arange(50), "x": rng.normal(size=50)}), tmp_path)
     _same_as_pandas(pd.DataFrame({"i": np.arange(50), "x": rng.normal(size=50)}), tmp_path, "%.6g")
