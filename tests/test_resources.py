@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from sim.cli import cli
 from sim.inputs.errors import MAX_BYTES, ScenarioError
 from sim.inputs.scenario import load_scenario, parse_set
-from sim.outputs import claims
+from sim.outputs import claims, csv_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -50,6 +50,7 @@ def test_disk_full_while_writing_a_run_is_one_line_and_leaves_nothing(tmp_path, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    monkeypatch.setattr(csv_tables, "write_csv", full)  # run folders' CSVs (pandas's bytes, without pandas)
     out = tmp_path / "run"
     text = _one_line_exit_2(CliRunner().invoke(cli, [*SMALL_RUN, "--out", str(out)]))
     assert "No space left on device" in text and "nothing was written" in text

@@ -28,7 +28,7 @@ from sim.inputs.errors import ScenarioError, show
 from sim.inputs.runspec import UNCERTAINTY_MODES
 from sim.inputs.scenario import MAX_NAME_LENGTH, MAX_REPLICATES, MAX_SEED, MAX_YEAR, MIN_YEAR, NAME_PATTERN
 from sim.outputs.atomic import atomic_folder, check_writable  # noqa: F401  (re-exported: callers use them)
-from sim.outputs.csv_tables import write_csv  # pandas's bytes, faster (README, Speed)
+from sim.outputs import csv_tables  # pandas's bytes, faster (README, Speed)
 from sim.inputs.timeline import Domain, value_in_year
 from sim.common.variables import OUTPUTS
 
@@ -235,14 +235,14 @@ class Result:
         if self.timeseries is not None:
             self.timeseries.to_parquet(target / "timeseries.parquet", index=False)
             if self._csv_written:
-                write_csv(self.timeseries, target / "timeseries.csv")
-        write_csv(self.summary, target / "summary.csv", float_format="%.6g")
-        write_csv(self.events, target / "events.csv", float_format="%.6g")
-        write_csv(self.trace, target / "trace.csv", float_format="%.6g")
+                csv_tables.write_csv(self.timeseries, target / "timeseries.csv")
+        csv_tables.write_csv(self.summary, target / "summary.csv", float_format="%.6g")
+        csv_tables.write_csv(self.events, target / "events.csv", float_format="%.6g")
+        csv_tables.write_csv(self.trace, target / "trace.csv", float_format="%.6g")
         if self.world_parameters is not None:
             self.world_parameters.to_parquet(target / "parameters.parquet", index=False)
         if self.chance_summary is not None:
-            write_csv(self.chance_summary, target / "summary_chance_only.csv", float_format="%.6g")
+            csv_tables.write_csv(self.chance_summary, target / "summary_chance_only.csv", float_format="%.6g")
         (target / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, default=_json_default),
                                               encoding="utf-8")
         if plots:
