@@ -126,6 +126,26 @@ def ensembles(scenario, design, values, replicates: int, end_year: int, size: in
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def reset_peak() -> bool:
+    """Start this process's peak-memory count afresh (Linux: ``clear_refs`` 5), so each run reports its own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory since :func:`reset_peak` (else since it started), MiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -170,7 +190,7 @@ def main() -> None:
           f"{time.perf_counter() - start:.1f} s, not counted below)")
     results: dict[int, sweep.SweepResult] = {}
     for workers in (int(w) for w in args.workers.split(",")):
-        before = load()
+        before, fresh = load(), reset_peak()
         with tempfile.TemporaryDirectory() as tmp, Descendants() as others:
             start, cpu = time.perf_counter(), time.process_time()
             result = sweep.run_sweep(scenario, design, [OUTCOME], replicates=args.replicates, workers=workers,
@@ -178,14 +198,14 @@ def main() -> None:
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         results[workers] = result
         label = "in process" if workers == 1 else f"{workers} workers"
-        own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        own_peak = peak_mib()
         worker_cpu, worker_peak = others.cpu_seconds(), others.peak_mib()
         workers_text = ("" if workers == 1 or worker_cpu is None else
                         f" + workers {worker_cpu:.1f} s, peak {worker_peak:.0f} MiB per worker")
         print(f"    {label:<10}: {seconds:6.1f} s wall  {design.n_points / seconds:6.1f} points/s  (tasks of "
               f"{result.chunk_size} points; load average {before} before, {load()} after)")
-        print(f"    {'':<10}  CPU: this process {cpu:.1f} s{workers_text}; peak memory of this process so far "
-              f"{own_peak:.0f} MiB")
+        print(f"    {'':<10}  CPU: this process {cpu:.1f} s{workers_text}; peak memory of this process "
+              f"{own_peak:.0f} MiB{'' if fresh else ' (since it started)'}")
     first = next(iter(results.values()))
     same = all(r.points.equals(first.points) and r.indices.equals(first.indices) for r in results.values())
     print(f"    identical points and indices for every worker count: {same}")

@@ -42,7 +42,9 @@ from sim.outputs import claims
 from sim.outputs.atomic import atomic_file, check_parent, staged_folder, write_text
 
 TARGET_TASK_WORK = 300_000  # replicate-years per task: about half a second on one core
-POINT_OVERHEAD_WORK = 6_000  # a point's fixed cost (model set-up), in replicate-years
+# A point's fixed cost inside an ensemble of points (its own generator and per-year draws), in replicate-years:
+# about 0.3 ms, measured with benchmarks/bench_sweep.py (a) (it was 6,000 when every point built its own model).
+POINT_OVERHEAD_WORK = 300
 TASKS_PER_WORKER = 4  # at least this many tasks per worker, for balance
 MAX_TASKS_PER_WORKER = 100  # at most about this many: a finished task costs the main process a file write
 CONNECT_TIMEOUT = 10  # seconds for the Dask scheduler to answer a connection
