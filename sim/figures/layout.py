@@ -30,8 +30,9 @@ def lay_out(fig, ax, handles, caption: str, ncol: int | None = None) -> None:
     if handles:
         if ncol is None:
             ncol = len(handles) if len(handles) <= 5 else -(-len(handles) // 2)
-        legend = fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, bottom / height),
-                            ncol=ncol, frameon=False, handlelength=2.4, borderaxespad=0)
+        legend = _legend_that_fits(fig, renderer, handles, ncol, loc="lower center",
+                                   bbox_to_anchor=(0.5, bottom / height), frameon=False, handlelength=2.4,
+                                   borderaxespad=0)
         bottom += _height(legend, renderer)  # its border pad is the gap to the axis
     bottom += _x_axis_depth(bool(ax.get_xlabel()))
     top = PAD + _height(ax.title, renderer) + _points(matplotlib.rcParams["axes.titlepad"])
@@ -45,9 +46,10 @@ def lay_out_grid(fig, axes, handles, ncol: int, title: str, caption: str):
     ``title`` across the top, the caption at the bottom, room between the charts for each column's y labels
     and each row's titles. Returns the legend."""
     width, height = fig.get_size_inches()
-    legend = fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - PAD / height), ncol=ncol,
-                        frameon=False, handlelength=2.4, title=title, title_fontsize=16, borderaxespad=0)
     renderer = fig.canvas.get_renderer()
+    legend = _legend_that_fits(fig, renderer, handles, ncol, loc="upper center",
+                               bbox_to_anchor=(0.5, 1 - PAD / height), frameon=False, handlelength=2.4,
+                               title=title, title_fontsize=16, borderaxespad=0)
     bottom = _caption_at_bottom(fig, caption, renderer) + _x_axis_depth(True)
     shown = [ax for ax in axes.flat if ax.get_visible()]
     titled = max((_height(ax.title, renderer) for ax in shown), default=0)
@@ -62,6 +64,20 @@ def lay_out_grid(fig, axes, handles, ncol: int, title: str, caption: str):
     fig.subplots_adjust(left=(PAD + left[0]) / width, right=1 - RIGHT_MARGIN / width, bottom=bottom / height,
                         top=1 - top / height, wspace=across / chart_width, hspace=down / chart_height)
     return legend
+
+
+def _legend_that_fits(fig, renderer, handles, ncol: int, **options):
+    """A figure legend in ``ncol`` columns, or in more rows when that is wider than the figure (a long entry,
+    such as the record's, pushed the legend's ends off the page)."""
+    room = (fig.get_size_inches()[0] - 2 * PAD) * renderer.dpi
+    rows = -(-len(handles) // ncol)
+    while True:
+        legend = fig.legend(handles=handles, ncol=ncol, **options)
+        if ncol == 1 or legend.get_window_extent(renderer).width <= room:
+            return legend
+        legend.remove()
+        rows += 1
+        ncol = -(-len(handles) // rows)
 
 
 def _height(artist, renderer) -> float:
