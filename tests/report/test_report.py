@@ -376,6 +376,7 @@ def test_fan_and_overview_figures_carry_the_record(monkeypatch, unrest, tmp_path
         return real(ax, output, span)
 
     monkeypatch.setattr(runs, "overlay_record", spy)
+    monkeypatch.setattr(runs, "drawing_workers", lambda: 1)  # drawn here, where the spy sees them
     text = build_report([unrest])  # no folder: the figures are drawn afresh
     measured = {o for o, _ in _record_values(set(calls))}
     assert {"russia_trade_share", "political_prisoners", "gdp_growth"} <= measured
