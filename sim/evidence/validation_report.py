@@ -66,15 +66,20 @@ def load_calibration(path: str | Path | None = None) -> tuple[dict[str, Any] | N
         path = newest(sorted(CALIBRATION_DIR.glob("*/report.json")))
         if path is None:
             return None, f"no calibration report found under {CALIBRATION_DIR}/"
+    return _read_json(path, CALIBRATION_KEYS, "the calibration report", "a calibration report of `sim calibrate`",
+                      "its report.json or folder"), display_path(path)
+
+
+def _read_json(path: Path, keys: tuple[str, ...], what: str, kind: str, hint: str) -> dict[str, Any]:
+    """A JSON file written by `sim calibrate`, refused in one line when unreadable or missing one of ``keys``."""
     try:
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ScenarioError(str(path), f"cannot read the calibration report: {err}") from None
-    missing = [key for key in CALIBRATION_KEYS if not isinstance(report, dict) or key not in report]
+        raise ScenarioError(str(path), f"cannot read {what}: {err}") from None
+    missing = [key for key in keys if not isinstance(content, dict) or key not in content]
     if missing:
-        raise ScenarioError(str(path), "not a calibration report of `sim calibrate` (missing "
-                                       f"{', '.join(missing[:4])}); give its report.json or folder")
-    return report, display_path(path)
+        raise ScenarioError(str(path), f"not {kind} (missing {', '.join(missing[:4])}); give {hint}")
+    return content
 
 
 ABC_KEYS = ("origin", "parameters", "distance_registry", "distance_posterior", "statistics")
@@ -90,15 +95,8 @@ def load_abc(path: str | Path | None = None) -> tuple[dict[str, Any] | None, str
         path = newest(sorted(CALIBRATION_DIR.glob("*/abc.json")))
         if path is None:
             return None, f"no ABC fit found under {CALIBRATION_DIR}/"
-    try:
-        fit = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ScenarioError(str(path), f"cannot read the ABC fit: {err}") from None
-    missing = [key for key in ABC_KEYS if not isinstance(fit, dict) or key not in fit]
-    if missing:
-        raise ScenarioError(str(path), "not the abc.json of `sim calibrate --method abc` (missing "
-                                       f"{', '.join(missing[:4])}); give its posterior.csv or folder")
-    return fit, display_path(path)
+    return _read_json(path, ABC_KEYS, "the ABC fit", "the abc.json of `sim calibrate --method abc`",
+                      "its posterior.csv or folder"), display_path(path)
 
 
 def load_sensitivity(path: str | Path | None = None, top: int = 10) -> tuple[pd.DataFrame | None, str]:

@@ -37,16 +37,6 @@ class ZeroTerm:
         return ZeroTerm(self.strength[idx] if np.ndim(self.strength) else self.strength)
 
 
-def _values_at(column, worlds):
-    """A per-option column's values at the worlds ``worlds`` (a float stays one float for all of them)."""
-    if type(column) is np.ndarray and column.ndim:
-        return column[worlds]
-    if isinstance(column, ZeroTerm):
-        strength = column.strength
-        return np.multiply(strength[worlds] if np.ndim(strength) else strength, 0.0)
-    return column
-
-
 def take(column, idx):
     """A per-option column at the worlds ``idx`` (a float, the same for every world, stays as it is)."""
     if isinstance(column, ZeroTerm):
@@ -81,7 +71,7 @@ class Decision:
     def _table(self, columns, worlds=slice(None)) -> np.ndarray:
         table = np.empty((len(self.chosen[worlds]), len(columns)))
         for j, column in enumerate(columns):
-            table[:, j] = _values_at(column, worlds)
+            table[:, j] = np.asarray(take(column, worlds))
         return table
 
     def tables_at(self, worlds) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
