@@ -44,6 +44,16 @@ def take(column, idx):
     return column[idx] if np.ndim(column) else column
 
 
+def kept(column, idx):
+    """A per-option column at the worlds ``idx``, as a copy of its own (a float stays as it is): what a trace
+    keeps of a decision, unaffected by whatever later happens to the whole arrays."""
+    if isinstance(column, ZeroTerm):
+        return ZeroTerm(np.array(column.strength[idx])) if np.ndim(column.strength) else column
+    if isinstance(column, np.ndarray) and column.ndim:
+        return column[idx].copy() if isinstance(idx, slice) else column[idx]
+    return column
+
+
 @dataclass
 class Decision:
     """One agent's choice in one year, across all replicates.
@@ -74,12 +84,6 @@ class Decision:
             table[:, j] = np.asarray(take(column, worlds))
         return table
 
-    def tables_at(self, worlds) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """The terms, utility and probabilities tables (worlds, options) for the worlds ``worlds`` only (an
-        index array or a slice): what a trace keeps, without the whole decision."""
-        return ({name: self._table(columns, worlds) for name, columns in self.columns.items()},
-                self._table(self.utility_columns, worlds), self._table(self.probability_columns, worlds))
-
     @property
     def terms(self) -> dict[str, np.ndarray]:
         return {name: self._table(columns) for name, columns in self.columns.items()}
@@ -103,6 +107,16 @@ class Decision:
                         tuple(take(c, worlds) for c in self.utility_columns),
                         tuple(take(c, worlds) for c in self.probability_columns),
                         self.chosen[worlds], None if self.feasible is None else self.feasible[worlds])
+
+    def kept(self, worlds) -> "Decision":
+        """The same decision for the worlds ``worlds`` only (an index array or a slice), every per-world value
+        copied: what a trace keeps each year; its tables (``terms``, ``utility``, ``probabilities``) are built
+        only when read."""
+        return Decision(self.agent, self.name, self.options,
+                        {name: tuple(kept(c, worlds) for c in columns) for name, columns in self.columns.items()},
+                        tuple(kept(c, worlds) for c in self.utility_columns),
+                        tuple(kept(c, worlds) for c in self.probability_columns),
+                        self.chosen[worlds].copy(), None if self.feasible is None else self.feasible[worlds].copy())
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
         """The chosen option mapped to ``values`` (by default -1, 0, +1 for three options)."""

@@ -20,6 +20,7 @@ is simulated from 2015 and recorded from its start year.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import defaultdict
 from typing import Any, Mapping
 
@@ -111,9 +112,13 @@ class BalancingModel(mesa.Model):
         self.history = {name: np.empty((spec.years, self.replicates)) for name in OUTPUTS}
         self.trace_replicates = min(spec.trace_replicates, spec.worlds_per_stream)
         self.traced_worlds = _traced_worlds(self.trace_replicates, spec.trace_worlds, self.replicates)
+        worlds = np.array(self.traced_worlds, dtype=np.int64)
+        # The usual trace keeps the first worlds: a slice then takes them without an index array.
+        self._traced_at = slice(0, len(worlds)) if len(worlds) and worlds[-1] == len(worlds) - 1 else worlds
         self.trace: list[dict[str, Any]] = []
         self.datacollector = (mesa.DataCollector(model_reporters={name: _ensemble_mean(name) for name in OUTPUTS})
                               if spec.ensemble_means else _NO_COLLECTION)
+        self._whole_means = spec.ensemble_means and not spec.streams  # one mean over all worlds, from _record's sums
         self._record()
         self.running = self.year < self.end_year
 
@@ -132,7 +137,7 @@ class BalancingModel(mesa.Model):
             for name, value in list(vars(holder).items()):
                 if isinstance(value, (np.ndarray, list, Decision)):
                     setattr(holder, name, None)
-        self.history, self.params, self._current = {}, {}, {}
+        self.history, self.params, self._current, self._sums = {}, {}, {}, {}
         self.streams = None
 
     def resample(self, indices) -> None:
@@ -279,10 +284,17 @@ class BalancingModel(mesa.Model):
     def _record(self) -> None:
         row = self.year - self.base_year
         self._current = self.observe()
+        # Each output's sum over worlds, taken once: the ensemble mean's numerator (``_mean``) and the finiteness
+        # check (a sum of finite numbers that is not finite has overflowed: then every value is checked).
+        self._sums = sums = {}
         for name, values in self._current.items():
-            # Never write NaN or infinity into a table (whole numbers are always finite).
-            if values.dtype.kind == "f" and not np.isfinite(values).all():
-                raise self._unsafe(f"{name} is not a finite number (NaN or infinite)")
+            if values.dtype.kind == "f":
+                total = sums[name] = float(np.add.reduce(values))
+                # Never write NaN or infinity into a table (whole numbers are always finite).
+                if not math.isfinite(total) and not np.isfinite(values).all():
+                    raise self._unsafe(f"{name} is not a finite number (NaN or infinite)")
+            elif self._whole_means:
+                sums[name] = float(np.add.reduce(values, dtype=float))
             self.history[name][row] = values
         self.datacollector.collect(self)
         if self.year > self.base_year:
@@ -293,37 +305,26 @@ class BalancingModel(mesa.Model):
         """What the traced worlds see when they decide: every output as it stands before anyone
         acts (positions from the end of last year with this year's jolts, this year's drivers and
         unrest), and Russia's normal growth that the growth terms measure against."""
-        worlds = np.array(self.traced_worlds, dtype=np.int64)
-        if not len(worlds):
+        if not self.traced_worlds:
             return {}
+        worlds = self._traced_at
         seen = {name: np.array(values[worlds]) for name, values in self.observe().items()}
         seen["russia_normal_growth"] = np.array(np.broadcast_to(self.world.russia_normal_growth(),
                                                                 (self.replicates,))[worlds], dtype=float)
         return seen
 
     def _record_trace(self) -> None:
-        worlds = np.array(self.traced_worlds, dtype=np.int64)
-        if not len(worlds):
+        if not self.traced_worlds:
             return
-        # The usual trace keeps the first worlds: a slice then takes them without an index array.
-        kept = slice(0, len(worlds)) if worlds[-1] == len(worlds) - 1 else worlds
+        worlds, kept = np.array(self.traced_worlds, dtype=np.int64), self._traced_at
         for agent in (self.minsk, self.moscow, self.brussels):
             for decision in agent.decisions:
-                terms, utility, probabilities = decision.tables_at(kept)
                 sees = agent.SEES[decision.name]
-                feasible = (np.ones_like(probabilities, dtype=bool) if decision.feasible is None
-                            else decision.feasible[kept].copy())
+                # The traced worlds' columns only; decision_trace builds the tables when the trace is read.
                 self.trace.append({
                     "worlds": worlds,
                     "year": self.year,
-                    "agent": decision.agent,
-                    "decision": decision.name,
-                    "options": decision.options,
-                    "terms": terms,
-                    "utility": utility,
-                    "probabilities": probabilities,
-                    "chosen": decision.chosen[kept].copy(),
-                    "feasible": feasible,
+                    "decision": decision.kept(kept),
                     "seen": {name: self._seen[name] for name in sees},
                     "jolted": " ".join(name for name in sees if name in self._jolted),
                 })
@@ -365,23 +366,26 @@ class BalancingModel(mesa.Model):
         for entry in self.trace:
             if entry["year"] < self.start_year:
                 continue
-            k, n_options = entry["utility"].shape
+            decision = entry["decision"]
+            utility = decision.utility
+            k, n_options = utility.shape
             rows = k * n_options
             position = np.repeat(np.arange(k), n_options)  # of the traced world in the entry
             option_index = np.tile(np.arange(n_options), k)
             piece = {
                 "replicate": np.asarray(entry["worlds"])[position],
                 "year": np.full(rows, entry["year"]),
-                "agent": np.full(rows, entry["agent"]),
-                "decision": np.full(rows, entry["decision"]),
-                "option": np.asarray(entry["options"])[option_index],
+                "agent": np.full(rows, decision.agent),
+                "decision": np.full(rows, decision.name),
+                "option": np.asarray(decision.options)[option_index],
             }
-            for term, values in entry["terms"].items():
+            for term, values in decision.terms.items():
                 piece[f"term.{term}"] = values.reshape(-1)
-            piece["utility"] = entry["utility"].reshape(-1)
-            piece["probability"] = entry["probabilities"].reshape(-1)
-            piece["chosen"] = (entry["chosen"][position] == option_index).astype(int)
-            piece["feasible"] = entry["feasible"].reshape(-1).astype(int)
+            piece["utility"] = utility.reshape(-1)
+            piece["probability"] = decision.probabilities.reshape(-1)
+            piece["chosen"] = (decision.chosen[position] == option_index).astype(int)
+            piece["feasible"] = (np.ones(rows, dtype=int) if decision.feasible is None
+                                 else decision.feasible.reshape(-1).astype(int))
             for name, values in entry["seen"].items():
                 piece[f"seen.{name}"] = values[position]
             piece["jolted"] = np.full(rows, entry["jolted"])
@@ -452,10 +456,9 @@ def _ensemble_mean(name: str):
     model holding several sweep points, one mean per point, so that points are never mixed."""
 
     def report(model: BalancingModel):
-        values = model._current[name]
         if model.spec.streams:
-            return [_mean(part) for part in np.split(values, len(model.spec.streams))]
-        return _mean(values)
+            return [_mean(part) for part in np.split(model._current[name], len(model.spec.streams))]
+        return model._sums[name] / model.replicates  # _mean(values), from the sum _record took
 
     report.__name__ = f"mean_{name}"
     return report
