@@ -138,16 +138,16 @@ def _summed(values: list, n: int) -> np.ndarray:
     skipped: a sum that starts from +0 is never -0, so adding a zero leaves every bit of it as it is."""
     total = None
     for value in values:
-        if isinstance(value, ZeroTerm):
-            continue
+        if type(value) is not np.ndarray:
+            if isinstance(value, ZeroTerm) or (np.ndim(value) == 0 and value == 0.0):
+                continue
         if total is None:
-            if np.ndim(value) or value != 0.0:
-                total = np.add(value, 0.0, dtype=float)  # 0 + first term: -0.0 becomes +0.0, as in sum()
-                if not total.ndim:
-                    total = np.full(n, total)
-        elif np.ndim(value) or value != 0.0:
+            total = np.add(value, 0.0, dtype=float)  # 0 + first term: -0.0 becomes +0.0, as in sum()
+            if total.shape != (n,):
+                total = np.array(np.broadcast_to(total, (n,)))
+        else:
             total += value
-    return np.zeros(n) if total is None else np.broadcast_to(total, (n,))
+    return np.zeros(n) if total is None else total
 
 
 def logit_choice(
@@ -175,28 +175,35 @@ def logit_choice(
     n = next((len(c) for cs in columns.values() for c in cs if np.ndim(c)),
              len(feasible) if feasible is not None else len(np.atleast_1d(rationality)))
     utility = tuple(_summed([cs[j] for cs in columns.values()], n) for j in range(k))
-    scaled = [rationality * u for u in utility]
+    # Each option's own buffer carries it from scaled utility to probability, in place: the same operations,
+    # in the same order, as out of place (every step is one elementwise operation), without a temporary each.
+    scaled = [np.multiply(rationality, u) for u in utility]
     if feasible is not None:
         scaled = [np.where(feasible[:, j], scaled[j], -np.inf) for j in range(k)]
-    top = scaled[0]
-    for s in scaled[1:]:
-        top = np.maximum(top, s)
-    weights = []
-    for s in scaled:  # exp(s - top), computed in place: the same operations without a temporary each
-        w = np.subtract(s, top)
-        weights.append(np.exp(w, out=w))
-    total = weights[0].copy()
-    for w in weights[1:]:
+    top = np.maximum(scaled[0], scaled[1]) if k > 1 else scaled[0].copy()
+    for s in scaled[2:]:
+        np.maximum(top, s, out=top)
+    for s in scaled:  # exp(s - top)
+        np.subtract(s, top, out=s)
+        np.exp(s, out=s)
+    weights = scaled
+    total = weights[0] + weights[1] if k > 1 else weights[0].copy()
+    for w in weights[2:]:
         total += w
-    probabilities = tuple(w / total for w in weights)
+    probabilities = tuple(np.divide(w, total, out=w) for w in weights)
     draw = rng.random(n)
-    # Index of the first option whose cumulative probability exceeds the draw.
-    cumulative = probabilities[0].copy()
-    passed = (draw >= cumulative).astype(np.int64)
-    for p in probabilities[1:]:
-        cumulative += p
-        passed += draw >= cumulative
-    chosen = np.minimum(passed, k - 1, out=passed)
+    # Index of the first option whose cumulative probability exceeds the draw, at most the last option: the
+    # count of the first k - 1 cumulative probabilities the draw reaches (they never decrease, so this is
+    # min(count of all k, k - 1), the rule over the table).
+    chosen = (draw >= probabilities[0]).astype(np.int64)
+    if k > 2:
+        cumulative = probabilities[0] + probabilities[1]
+        chosen += draw >= cumulative
+        for p in probabilities[2:k - 1]:
+            cumulative += p
+            chosen += draw >= cumulative
+    if k == 1:
+        chosen[:] = 0
     if feasible is not None:
         # Guard against a draw landing on a masked option through rounding.
         bad = ~feasible[np.arange(n), chosen]
