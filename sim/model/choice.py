@@ -44,14 +44,14 @@ def take(column, idx):
     return column[idx] if np.ndim(column) else column
 
 
-def kept(column, idx):
-    """A per-option column at the worlds ``idx``, as a copy of its own (a float stays as it is): what a trace
-    keeps of a decision, unaffected by whatever later happens to the whole arrays."""
-    if isinstance(column, ZeroTerm):
-        return ZeroTerm(np.array(column.strength[idx])) if np.ndim(column.strength) else column
-    if isinstance(column, np.ndarray) and column.ndim:
-        return column[idx].copy() if isinstance(idx, slice) else column[idx]
-    return column
+def kept(columns, idx) -> tuple:
+    """Per-option columns at the worlds ``idx`` (an index array or a slice), each array a copy of its own (a
+    float stays as it is): what a trace keeps of a decision, unaffected by whatever later happens to the
+    whole arrays. One pass over the columns, for the few hundred a year a trace keeps."""
+    copy = isinstance(idx, slice)  # a slice gives a view, an index array a copy already
+    return tuple((c[idx].copy() if copy else c[idx]) if type(c) is np.ndarray
+                 else ZeroTerm(np.array(c.strength[idx])) if type(c) is ZeroTerm and np.ndim(c.strength)
+                 else c for c in columns)
 
 
 @dataclass
@@ -113,9 +113,8 @@ class Decision:
         copied: what a trace keeps each year; its tables (``terms``, ``utility``, ``probabilities``) are built
         only when read."""
         return Decision(self.agent, self.name, self.options,
-                        {name: tuple(kept(c, worlds) for c in columns) for name, columns in self.columns.items()},
-                        tuple(kept(c, worlds) for c in self.utility_columns),
-                        tuple(kept(c, worlds) for c in self.probability_columns),
+                        {name: kept(columns, worlds) for name, columns in self.columns.items()},
+                        kept(self.utility_columns, worlds), kept(self.probability_columns, worlds),
                         self.chosen[worlds].copy(), None if self.feasible is None else self.feasible[worlds].copy())
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
