@@ -60,8 +60,9 @@ class World:
         after a first year's shock (ASSUMPTIONS informed by the record, docs/ODD.md 7.2).
         """
         p, n = self.p, len(self.oil_price)
-        log_gap = np.log(p["world.oil_price_long_run"]) - np.log(self.oil_price)
-        self.oil_price = np.exp(np.log(self.oil_price) + p["world.oil_price_reversion"] * log_gap
+        log_oil = np.log(self.oil_price)
+        log_gap = np.log(p["world.oil_price_long_run"]) - log_oil
+        self.oil_price = np.exp(log_oil + p["world.oil_price_reversion"] * log_gap
                                 + p["world.oil_price_volatility"] * rng.standard_normal(n))
         war = np.full(n, p["world.ukraine_war_ongoing"], dtype=np.int64)
         war_begins = (war == 1) & (self.ukraine_war == 0)
@@ -77,16 +78,22 @@ class World:
         self.campaign = np.full(n, self.is_campaign_year(year), dtype=np.int64)
         years_since_base = year - p["model.base_year"]
         maidan = p["world.maidan_effect_2015"] * 0.5 ** (years_since_base / p["world.maidan_effect_half_life"])
-        self.maidan_effect = np.maximum(maidan, p["world.war_deterrent_effect"] * self.ukraine_war).astype(float)
+        self.maidan_effect = np.asarray(np.maximum(maidan, p["world.war_deterrent_effect"] * self.ukraine_war),
+                                        dtype=float)
 
     def war_weight(self, fade) -> np.ndarray:
         """How much of a wartime pull is left: 1 in the war's first year, times (1 - ``fade``) each year after
         (0 in peace once multiplied by the war)."""
-        return (1 - fade) ** np.maximum(0, self.war_years - 1)
+        years = np.maximum(0, self.war_years - 1)
+        if np.ndim(fade) or not len(years):
+            return (1 - fade) ** years
+        # One base for every world: numpy's power of it once per number of years, then looked up (the same
+        # numbers: each is numpy's power of the same base and exponent, elementwise; a tenth of the time).
+        return np.power(1 - fade, np.arange(int(years.max()) + 1, dtype=years.dtype)).take(years)
 
     def count_war_years(self) -> None:
         """Years the war has lasted, this one included (0 in peace); after any jolt to the war."""
-        self.war_years = np.where(self.ukraine_war == 1, self.war_years + 1, 0).astype(np.int64)
+        self.war_years = np.asarray(np.where(self.ukraine_war == 1, self.war_years + 1, 0), dtype=np.int64)
 
 
 class Society:
@@ -105,16 +112,16 @@ class Society:
         """
         n = len(minsk.unrest)
         minsk.mobilization = np.clip(minsk.mobilization + p["minsk.mobilization_recovery"] * (1 - minsk.mobilization),
-                                     0, 1)
+                                     0.0, 1.0)
         minsk.regime_threat = minsk.regime_threat * p["minsk.threat_persistence"]
         minsk.grant_territory(world)
         status = (minsk.foreign_move >= 0).astype(float)
         legitimacy_target = np.clip(
             p["minsk.legitimacy_base"]
             + p["minsk.legitimacy_growth_sensitivity"] * (economy.gdp_growth - p["minsk.growth_expectation"])
-            + p["minsk.legitimacy_status_gain"] * status, 0, 1)
+            + p["minsk.legitimacy_status_gain"] * status, 0.0, 1.0)
         rho = p["minsk.legitimacy_persistence"]
-        minsk.legitimacy = np.clip(rho * minsk.legitimacy + (1 - rho) * legitimacy_target, 0, 1)
+        minsk.legitimacy = np.clip(rho * minsk.legitimacy + (1 - rho) * legitimacy_target, 0.0, 1.0)
 
         pain = np.maximum(0.0, p["minsk.growth_expectation"] - economy.gdp_growth)
         drive = (p["minsk.unrest_base"]
@@ -125,22 +132,27 @@ class Society:
                  - p["minsk.unrest_maidan_damping"] * world.maidan_effect)
         rho = p["minsk.unrest_persistence"]
         minsk.unrest = np.clip(rho * minsk.unrest + (1 - rho) * drive * minsk.mobilization
-                               + p["minsk.unrest_volatility"] * rng.standard_normal(n), 0, 1)
+                               + p["minsk.unrest_volatility"] * rng.standard_normal(n), 0.0, 1.0)
 
     @staticmethod
     def regime_security(p, minsk) -> np.ndarray:
         """Legitimacy discounted by unrest, with part of the loss won back by repression."""
         return np.clip(minsk.legitimacy * (1 - minsk.unrest)
-                       + p["minsk.repression_control"] * minsk.repression * minsk.unrest, 0, 1)
+                       + p["minsk.repression_control"] * minsk.repression * minsk.unrest, 0.0, 1.0)
 
 
-def _normalized(parts: list) -> list:
+def _normalized(parts: list, out=None) -> list:
     """Each part divided by the parts' sum, summed from the first to the last (the order of a
-    (worlds, partners) table's row sum, so the numbers are the same as over that table)."""
+    (worlds, partners) table's row sum, so the numbers are the same as over that table). The quotients go
+    into ``out`` (one row per part) when given, else into the parts themselves (arrays of their own)."""
     total = parts[0] + parts[1]
     for part in parts[2:]:
         total += part
-    return [part / total for part in parts]
+    if out is None:
+        for part in parts:
+            part /= total
+        return parts
+    return [np.divide(part, total, out=row) for part, row in zip(parts, out)]
 
 
 class Economy:
@@ -155,7 +167,8 @@ class Economy:
         # (1, partners) when the 2015 shares are the same in every world, else (replicates, partners).
         self.base_shares = np.atleast_2d(np.stack(np.broadcast_arrays(*named, other), axis=-1).astype(float))
         normalized = self.base_shares / self.base_shares.sum(axis=1, keepdims=True)
-        self.shares = np.broadcast_to(normalized, (n, len(TRADE_PARTNERS))).copy()  # (replicates, partners)
+        # (replicates, partners), laid out partner by partner (Fortran order): each partner's column is contiguous.
+        self.shares = np.broadcast_to(normalized, (n, len(TRADE_PARTNERS))).copy(order="F")
         self.energy_dependence = np.full(n, p["energy.dependence_2015"], dtype=float)
         self.gdp_growth = np.full(n, p["economy.gdp_growth_2015"], dtype=float)
         self.output_gap = np.full(n, p["economy.output_gap_2015"], dtype=float)
@@ -200,7 +213,11 @@ class Economy:
             p["trade.slump_diversification_sensitivity"] * russia_slump + rerouting,
         )
         n = len(d_align)
-        weights = [self.base_shares[:, j] * np.exp(np.broadcast_to(w, (n,))) for j, w in enumerate(log_weights)]
+        weights = []
+        for j, w in enumerate(log_weights):
+            weight = np.exp(w) if np.shape(w) == (n,) else np.exp(np.broadcast_to(w, (n,)))
+            weight *= self.base_shares[:, j]  # base share x exp(...): the same product, in exp's own buffer
+            weights.append(weight)
         return _normalized(weights)
 
     def update(self, minsk, moscow, brussels, world, rng: np.random.Generator) -> None:
@@ -213,8 +230,14 @@ class Economy:
         for j, target in enumerate(targets):  # partner by partner (contiguous arrays over worlds)
             share = self.shares[:, j]
             inertia = np.where(target < share, p["trade.cutoff_inertia"], p["trade.inertia"])
-            mixed.append(inertia * share + (1 - inertia) * target)
-        self.shares = np.stack(_normalized(mixed), axis=1)
+            kept = inertia * share
+            np.subtract(1, inertia, out=inertia)
+            inertia *= target
+            kept += inertia  # inertia x share + (1 - inertia) x target
+            mixed.append(kept)
+        shares = np.empty((len(TRADE_PARTNERS), n))  # partner by partner, as the shares are laid out
+        _normalized(mixed, out=shares)
+        self.shares = shares.T
 
         # Energy: a step West sheds some dependence, a step East regains it.
         step_west = minsk.foreign_move == 1
@@ -222,7 +245,7 @@ class Economy:
         dependence = self.energy_dependence
         dependence = np.where(step_west, dependence * (1 - p["energy.diversification_rate"]), dependence)
         dependence = np.where(step_east, dependence + p["energy.recoupling_rate"] * (1 - dependence), dependence)
-        self.energy_dependence = np.clip(dependence, 0, 1)
+        self.energy_dependence = np.clip(dependence, 0.0, 1.0)
 
         ukraine_growth = p["world.ukraine_growth"] - p["world.ukraine_war_contraction"] * world.ukraine_war
         partner_growth = (self.share("russia") * world.russia_growth
