@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from sim.common.variables import MOVE_OPTIONS
-from sim.model.choice import Decision, ZeroTerm, logit_choice
+from sim.model.choice import Decision, Negated, ZeroTerm, logit_choice
 
 THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
 DIRECTIONS = (-1.0, 0.0, 1.0)  # the same, as floats: terms are built option by option (one array each)
@@ -23,9 +23,10 @@ MOVED = (1.0, 0.0, 1.0)  # |direction|: what a move away from holding costs
 
 def _directional(strength: np.ndarray) -> tuple:
     """Spread a per-replicate pull over the three options as -1/0/+1 times the pull (-1 and +1 times are the
-    pull negated and the pull itself, bit for bit; 0 times is left unevaluated, see ``ZeroTerm``)."""
+    pull negated and the pull itself, bit for bit; -1 and 0 times are left unevaluated, see ``Negated`` and
+    ``ZeroTerm``)."""
     strength = np.asarray(strength, dtype=float)
-    return (np.negative(strength), ZeroTerm(strength), strength)
+    return (Negated(strength), ZeroTerm(strength), strength)
 
 
 def _only(option: int, value: np.ndarray | float, replicates: int) -> tuple:

@@ -19,39 +19,67 @@ def per_world(value):
     return value[:, None] if np.ndim(value) else value
 
 
-class ZeroTerm:
-    """A term's value on the option it does not pull toward: ``strength x 0`` in every world (+0 or -0,
-    with the sign of the strength), kept unevaluated. It adds nothing to a utility (a sum that starts from +0
-    is never -0), so the choice skips it; a table or a trace evaluates it, for the worlds it keeps."""
+class LazyTerm:
+    """A term's values on one option, an elementwise function of the term's ``strength`` left unevaluated
+    until a table or a trace asks for it (for the worlds it keeps)."""
 
     __slots__ = ("strength",)
 
     def __init__(self, strength):
         self.strength = strength
 
+    def values(self, strength):
+        raise NotImplementedError
+
     def __array__(self, dtype=None, copy=None):
-        values = np.multiply(self.strength, 0.0)
+        values = self.values(self.strength)
         return values if dtype is None else values.astype(dtype)
 
-    def take(self, idx) -> "ZeroTerm":
-        return ZeroTerm(self.strength[idx] if np.ndim(self.strength) else self.strength)
+    def take(self, idx):
+        return type(self)(self.strength[idx] if np.ndim(self.strength) else self.strength)
+
+
+class ZeroTerm(LazyTerm):
+    """A term's value on the option it does not pull toward: ``strength x 0`` in every world (+0 or -0,
+    with the sign of the strength). It adds nothing to a utility (a sum that starts from +0 is never -0), so
+    the choice skips it."""
+
+    __slots__ = ()
+
+    def values(self, strength):
+        return np.multiply(strength, 0.0)
+
+
+class Negated(LazyTerm):
+    """A term's value on the option it pulls away from: ``-strength`` (numpy's negative). A utility subtracts
+    the strength instead of adding its negative: in IEEE arithmetic ``x - s`` is ``x + (-s)``, bit for bit."""
+
+    __slots__ = ()
+
+    def values(self, strength):
+        return np.negative(strength)
 
 
 def take(column, idx):
     """A per-option column at the worlds ``idx`` (a float, the same for every world, stays as it is)."""
-    if isinstance(column, ZeroTerm):
+    if isinstance(column, LazyTerm):
         return column.take(idx)
     return column[idx] if np.ndim(column) else column
 
 
-def kept(columns, idx) -> tuple:
-    """Per-option columns at the worlds ``idx`` (an index array or a slice), each array a copy of its own (a
-    float stays as it is): what a trace keeps of a decision, unaffected by whatever later happens to the
-    whole arrays. One pass over the columns, for the few hundred a year a trace keeps."""
-    copy = isinstance(idx, slice)  # a slice gives a view, an index array a copy already
-    return tuple((c[idx].copy() if copy else c[idx]) if type(c) is np.ndarray
-                 else ZeroTerm(np.array(c.strength[idx])) if type(c) is ZeroTerm and np.ndim(c.strength)
-                 else c for c in columns)
+def _kept(columns, idx, copies: dict) -> tuple:
+    """Per-option columns at the worlds ``idx``, each array copied once (``copies``: by the id of the whole
+    array; a pull's three columns share one strength) and a float left as it is."""
+    out = []
+    for c in columns:
+        whole = c.strength if isinstance(c, LazyTerm) else c
+        if type(whole) is np.ndarray and whole.ndim:
+            part = copies.get(id(whole))
+            if part is None:
+                part = copies[id(whole)] = np.array(whole[idx])
+            c = type(c)(part) if isinstance(c, LazyTerm) else part
+        out.append(c)
+    return tuple(out)
 
 
 @dataclass
@@ -112,9 +140,10 @@ class Decision:
         """The same decision for the worlds ``worlds`` only (an index array or a slice), every per-world value
         copied: what a trace keeps each year; its tables (``terms``, ``utility``, ``probabilities``) are built
         only when read."""
+        copies: dict[int, np.ndarray] = {}
         return Decision(self.agent, self.name, self.options,
-                        {name: kept(columns, worlds) for name, columns in self.columns.items()},
-                        kept(self.utility_columns, worlds), kept(self.probability_columns, worlds),
+                        {name: _kept(columns, worlds, copies) for name, columns in self.columns.items()},
+                        _kept(self.utility_columns, worlds, copies), _kept(self.probability_columns, worlds, copies),
                         self.chosen[worlds].copy(), None if self.feasible is None else self.feasible[worlds].copy())
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
@@ -134,16 +163,25 @@ def _option_columns(values, k: int) -> tuple:
 def _summed(values: list, n: int) -> np.ndarray:
     """``0 + values[0] + values[1] + ...`` (left to right, as Python's ``sum``) as one array over worlds,
     accumulated in place. A term that is exactly zero for every world (a float 0.0 or -0.0, a ``ZeroTerm``) is
-    skipped: a sum that starts from +0 is never -0, so adding a zero leaves every bit of it as it is."""
+    skipped: a sum that starts from +0 is never -0, so adding a zero leaves every bit of it as it is. A
+    ``Negated`` term is subtracted."""
     total = None
     for value in values:
+        subtract = False
         if type(value) is not np.ndarray:
-            if isinstance(value, ZeroTerm) or (np.ndim(value) == 0 and value == 0.0):
+            if type(value) is ZeroTerm:
+                continue
+            if type(value) is Negated:  # + (-s) as - s
+                value, subtract = value.strength, True
+            if np.ndim(value) == 0 and value == 0.0:
                 continue
         if total is None:
-            total = np.add(value, 0.0, dtype=float)  # 0 + first term: -0.0 becomes +0.0, as in sum()
+            # 0 + first term (-0.0 becomes +0.0, as in sum()); 0 - s for a negated one, the same bits
+            total = np.subtract(0.0, value, dtype=float) if subtract else np.add(value, 0.0, dtype=float)
             if total.shape != (n,):
                 total = np.array(np.broadcast_to(total, (n,)))
+        elif subtract:
+            total -= value
         else:
             total += value
     return np.zeros(n) if total is None else total
@@ -171,7 +209,8 @@ def logit_choice(
     """
     k = len(options)
     columns = {term: _option_columns(values, k) for term, values in terms.items()}
-    n = next((len(c) for cs in columns.values() for c in cs if np.ndim(c)),
+    n = next((len(w) for cs in columns.values() for c in cs
+              for w in ((c.strength if isinstance(c, LazyTerm) else c),) if np.ndim(w)),
              len(feasible) if feasible is not None else len(np.atleast_1d(rationality)))
     utility = tuple(_summed([cs[j] for cs in columns.values()], n) for j in range(k))
     # Each option's own buffer carries it from scaled utility to probability, in place: the same operations,

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.agents import Brussels, Minsk, Moscow
-from sim.model.choice import Decision, ZeroTerm
+from sim.model.choice import Decision, LazyTerm
 from sim.model.economy import TRADE_PARTNERS, Economy, Society, World
 from sim.model.streams import PointStreams
 from sim.inputs.errors import ScenarioError
@@ -427,7 +427,7 @@ def _reindexed(value, idx: np.ndarray, n: int):
         return [_reindexed(v, idx, n) for v in value]
     if isinstance(value, tuple):  # a decision's per-option columns
         return tuple(_reindexed(v, idx, n) for v in value)
-    if isinstance(value, ZeroTerm):
+    if isinstance(value, LazyTerm):
         return value.take(idx) if np.ndim(value.strength) and np.shape(value.strength)[0] == n else value
     if isinstance(value, Decision):
         return dataclasses.replace(value, **{f.name: _reindexed(getattr(value, f.name), idx, n)
