@@ -268,8 +268,9 @@ class Interaction:
 
 @dataclass(frozen=True)
 class MovesInCalm:
-    """How often Brussels moves its sanctions in a calm year: no crackdown, no more political prisoners than
-    ``max_prisoners`` and no release the year before, and no war. Holds when the share of calm world-years
+    """How often Brussels moves its sanctions in a calm year: no crackdown that year or the year before, no more
+    political prisoners than ``max_prisoners`` and no release the year before, and no war: what Brussels reads
+    (a crackdown within the year, the rest as the year began). Holds when the share of calm world-years
     with the move ``move`` (+1 tighten, -1 ease) is at most ``at_most``, over at least ``min_cases``."""
 
     ensemble: str
@@ -280,7 +281,8 @@ class MovesInCalm:
 
     def measure(self, runs) -> tuple[tuple[float, int], str]:
         h = runs[self.ensemble].history
-        calm = ((h["crackdown"][:-1] == 0) & (h["political_prisoners"][:-1] <= self.max_prisoners)
+        calm = ((h["crackdown"][:-1] == 0) & (h["crackdown"][1:] == 0)
+                & (h["political_prisoners"][:-1] <= self.max_prisoners)
                 & (h["prisoners_released"][:-1] == 0) & (h["ukraine_war"][1:] == 0))
         if self.move == -1:
             calm &= h["sanctions_level"][:-1] > 0

@@ -34,7 +34,7 @@ from sim.explain.worlds import typical_of_all, typical_replicate
 from sim.inputs.errors import ScenarioError, did_you_mean
 
 # State a decision saw that happened during last year rather than at its end.
-DURING_LAST_YEAR = ("prisoners_released", "crackdown", "minsk_foreign_move")
+DURING_LAST_YEAR = ("prisoners_released", "minsk_foreign_move")
 # State whose words carry no label ("a crackdown", "no full-scale war in Ukraine").
 UNLABELLED = ("crackdown", "ukraine_war", "minsk_foreign_move")
 

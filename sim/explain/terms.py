@@ -88,7 +88,8 @@ class StateValue:
 # What the agents see (ODD section 4.7). Decisions are made at the start of year t on:
 # the world's drivers of year t (oil, Russia's growth, war), this year's unrest and
 # legitimacy (society is updated before anyone decides), and every actor's position
-# as it stood at the end of year t-1 (with any scenario jolt of year t applied).
+# as it stood at the end of year t-1 (with any scenario jolt of year t applied). One value
+# is decided within the year: Brussels sees the crackdown Minsk decides in year t.
 STATE: dict[str, StateValue] = {
     "alignment": StateValue("Minsk's alignment", "previous"),
     "subsidy_pct_gdp": StateValue("Russian subsidies and loans", "previous", "% of GDP"),
@@ -99,7 +100,7 @@ STATE: dict[str, StateValue] = {
     "repression": StateValue("repression in Belarus", "previous"),
     "political_prisoners": StateValue("political prisoners held", "previous", "people"),
     "prisoners_released": StateValue("political prisoners released", "previous", "people"),
-    "crackdown": StateValue("crackdown", "previous"),
+    "crackdown": StateValue("crackdown", "this"),  # decided by Minsk earlier in the year (Brussels reads it)
     "minsk_foreign_move": StateValue("Minsk's foreign move", "previous"),
     "unrest": StateValue("street unrest", "this"),
     "legitimacy": StateValue("the regime's legitimacy", "this"),
@@ -405,8 +406,8 @@ _add(Decision(
             "brussels.weight_releases", ("prisoners_released",),
             "EU officials have also reacted positively to the release of political prisoners", RUSSIA_DIRECT),
         "crackdown": Term(
-            "last year's crackdown",
-            "Mass arrests are answered with sanctions, a year later.",
+            "a crackdown this year",
+            "Mass arrests are answered with sanctions in the same year.",
             "brussels.weight_crackdown", ("crackdown",),
             "That led to Western sanctions, isolation--and complete dependence on Moscow", CARNEGIE),
         "war_complicity": Term(
@@ -450,8 +451,8 @@ _add(Decision(
             "brussels.weight_releases", ("prisoners_released",),
             "EU officials have also reacted positively to the release of political prisoners", RUSSIA_DIRECT),
         "crackdown": Term(
-            "last year's crackdown",
-            "Mass arrests close the door to cooperation.",
+            "a crackdown this year",
+            "Mass arrests close the door to cooperation, at once.",
             "brussels.weight_crackdown", ("crackdown",),
             "That led to Western sanctions, isolation--and complete dependence on Moscow", CARNEGIE),
         "sanctions": Term(

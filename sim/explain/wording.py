@@ -111,8 +111,9 @@ def timing_note(agent: str, year: int) -> str:
                  f"unrest, Russian growth and war",
         "moscow": f"Minsk's alignment and repression and the EU's sanctions as they stood at the end of "
                   f"{year - 1}, and this year's Russian growth and war",
-        "brussels": f"Minsk's record in {year - 1} (prisoners held, releases, any crackdown, its foreign move), "
-                    f"judged a year late, and this year's war",
+        "brussels": f"Minsk's record in {year - 1} (prisoners held, releases, its foreign move), judged a year "
+                    f"late, and two things of {year} itself: a crackdown, which Brussels answers within the year, "
+                    f"and the war",
     }[agent]
     return (f"{AGENT_NAMES[agent]} decides at the start of {year} on what it sees then: {sees}. Every reason "
             f"below gives each option points; the more points, the likelier the option. The choice itself is a "

@@ -106,6 +106,7 @@ class Minsk(BalancingAgent):
         self.regime_threat = np.full(n, p["minsk.regime_threat_2015"], dtype=float)
         self.territory_access = np.zeros(n, dtype=np.int64)
         self.crackdown = np.zeros(n, dtype=np.int64)
+        self.crackdown_decided = self.crackdown  # this year's crackdown, once the domestic decision is made
         # 2015 was a year of Western gestures: the six releases (HuffPost-2016).
         self.foreign_move = np.where(self.prisoners_released > 0, 1, 0).astype(np.int64)
         self.domestic_move = np.zeros(n, dtype=np.int64)
@@ -123,6 +124,8 @@ class Minsk(BalancingAgent):
         self.decisions = []
         self.foreign = self._choose("foreign", self.FOREIGN_OPTIONS, self.foreign_terms())
         self.domestic = self._choose("domestic", self.DOMESTIC_OPTIONS, self.domestic_terms())
+        # Known to Brussels within the year (Brussels decides after Minsk; see Brussels.sanctions_terms).
+        self.crackdown_decided = (self.domestic.direction() == 1).astype(np.int64)
 
     def foreign_terms(self) -> dict[str, np.ndarray]:
         """Utility of a step East, staying where it is or a step West.
@@ -334,9 +337,13 @@ class Moscow(BalancingAgent):
 class Brussels(BalancingAgent):
     """The EU: sets its sanctions level (0 none, 1 targeted, 2 broad) and its engagement.
 
-    Conditionality with a lag: it reacts to last year's prisoners, releases and
-    crackdown ("Both the EU and the US began to consider lifting sanctions in fall
-    2015, shortly after the release of six political prisoners", Leksika-2016).
+    Rewards come with a lag, punishment within the year. Relief answers last year's
+    prisoners and releases: "Both the EU and the US began to consider lifting sanctions
+    in fall 2015, shortly after the release of six political prisoners", and lifted them
+    on February 15 (Leksika-2016). A crackdown is answered in the year it happens:
+    "as soon as several thousand protesters took to the streets, the kid gloves came off
+    and there were mass arrests. That led to Western sanctions" (Carnegie-2015), so
+    Brussels decides after Minsk and reads its domestic decision of the same year.
     Values cap engagement while the regime is autocratic ("Lukashenko's
     rapprochement with the West will never be serious as long as his autocratic
     domestic regime remains in place", Carnegie-2015).
@@ -372,7 +379,7 @@ class Brussels(BalancingAgent):
         return np.tanh(self.model.minsk.prisoners_released / self.p["brussels.release_scale"])
 
     def sanctions_terms(self) -> dict[str, np.ndarray]:
-        """Utility of easing, keeping or tightening sanctions, on last year's record.
+        """Utility of easing, keeping or tightening sanctions, on last year's record and this year's crackdown.
 
         Brussels moves for reasons: prisoners, releases, a crackdown, and complicity in the war, which
         is the act of letting Russia use Belarus's territory ("making it extremely important to Russia's
@@ -384,7 +391,7 @@ class Brussels(BalancingAgent):
         return {
             "political_prisoners": _directional(p["brussels.weight_prisoners"] * np.tanh(prisoners_over)),
             "releases": _directional(-p["brussels.weight_releases"] * self._release_signal()),
-            "crackdown": _directional(p["brussels.weight_crackdown"] * m.minsk.crackdown),
+            "crackdown": _directional(p["brussels.weight_crackdown"] * m.minsk.crackdown_decided),
             "war_complicity": _directional(p["brussels.weight_war_complicity"] * m.minsk.territory_access),
             "change_cost": _move_cost(p["brussels.sanctions_change_cost"]),
             "sanctions_stick": _only(0, -p["brussels.sanctions_stickiness"], n),
@@ -396,7 +403,7 @@ class Brussels(BalancingAgent):
         return {
             "minsk_moves": _directional(p["brussels.weight_engagement_moves"] * m.minsk.foreign_move),
             "releases": _directional(p["brussels.weight_releases"] * self._release_signal()),
-            "crackdown": _directional(-p["brussels.weight_crackdown"] * m.minsk.crackdown),
+            "crackdown": _directional(-p["brussels.weight_crackdown"] * m.minsk.crackdown_decided),
             "sanctions": _directional(-p["brussels.weight_engagement_sanctions"] * self.sanctions_level),
             "war_complicity": _directional(-p["brussels.weight_war_complicity"] * m.minsk.territory_access),
             "inertia": _move_cost(p["brussels.move_cost"]),

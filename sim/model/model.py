@@ -9,7 +9,8 @@ worlds by one year. The schedule of a year (docs/ODD.md, section 3):
    then any jolts to them;
 3. society: legitimacy and unrest from last year's economy and this year's
    election, then jolts to agent state;
-4. all three agents decide on the same picture, then act;
+4. all three agents decide on the same picture (Brussels also on Minsk's crackdown
+   decided this year), then act;
 5. the economy: trade shares, energy dependence, growth; regime security;
 6. recording of every output in ``sim.variables.OUTPUTS``.
 
@@ -193,7 +194,10 @@ class BalancingModel(mesa.Model):
         self._apply_state_jolts(self.year, exclude_prefix="world.")
 
         self._seen = self._decision_inputs()
-        self.agents.do("decide")
+        # Minsk first: Brussels answers a crackdown in the year it happens (Brussels; docs/ODD.md section 3).
+        for agent in (self.minsk, self.moscow, self.brussels):
+            agent.decide()
+        self._seen.update(self._decided_inputs())
         self.agents.do("act")
 
         self.economy.update(self.minsk, self.moscow, self.brussels, self.world, self.streams)
@@ -312,6 +316,12 @@ class BalancingModel(mesa.Model):
         seen["russia_normal_growth"] = np.array(np.broadcast_to(self.world.russia_normal_growth(),
                                                                 (self.replicates,))[worlds], dtype=float)
         return seen
+
+    def _decided_inputs(self) -> dict[str, np.ndarray]:
+        """What a decision saw that was decided earlier in the same year: Brussels's ``crackdown`` is the one Minsk
+        decided this year (the same as this year's recorded crackdown), not the state it entered the year with."""
+        worlds = np.array(self.traced_worlds, dtype=np.int64)
+        return {"crackdown": self.minsk.crackdown_decided[worlds].copy()} if len(worlds) else {}
 
     def _record_trace(self) -> None:
         if not self.traced_worlds:

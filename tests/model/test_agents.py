@@ -40,13 +40,20 @@ def _holders(model) -> dict[str, tuple[object, str]]:
             if isinstance(getattr(holder, name, None), np.ndarray):
                 found[name] = (holder, name)
                 break
+    # Brussels reads the crackdown Minsk decided this year, not the one it entered the year with.
+    found["crackdown"] = (model.minsk, "crackdown_decided")
     return found
 
 
 def _terms_and_masks(model) -> dict[tuple[str, str], tuple[dict, np.ndarray | None]]:
+    """Every decision's terms and mask, in the model's order. Minsk's crackdown of this year, which Brussels
+    reads, stays what the test set (so that a change to unrest shows in Minsk's decisions, not Brussels's)."""
     out = {}
+    decided = model.minsk.crackdown_decided
     for agent in (model.minsk, model.moscow, model.brussels):
         agent.decide()
+        if agent is model.minsk:
+            model.minsk.crackdown_decided = decided
         for d in agent.decisions:
             out[agent.name, d.name] = ({k: v.copy() for k, v in d.terms.items()},
                                        None if d.feasible is None else d.feasible.copy())
@@ -107,6 +114,9 @@ def test_each_decision_sees_exactly_what_its_terms_and_feasibility_read():
     for agent in (model.minsk, model.moscow, model.brussels):
         for decision, sees in agent.SEES.items():
             assert reads[agent.name, decision] == set(sees), (agent.name, decision)
+    # The crackdown Minsk entered the year with is read by no decision (Brussels reads this year's).
+    model.minsk.crackdown = 1 - model.minsk.crackdown
+    assert not any(_differs(base[key], now) for key, now in _terms_and_masks(model).items())
     assert set(base) == {(a.name, d) for a in (model.minsk, model.moscow, model.brussels) for d in a.SEES}
 
 
@@ -182,3 +192,18 @@ def test_sweeps_and_untraced_models_record_nothing():
     model = BalancingModel(replicates=10, seed=1, trace_replicates=0).run()
     assert model.trace == [] and model.decision_trace().empty
     assert {"feasible", "jolted"} <= set(model.decision_trace().columns)
+
+
+def test_brussels_answers_a_crackdown_in_the_year_it_happens(unrest_run):
+    """Brussels decides after Minsk: its sanctions and engagement see the crackdown Minsk decided that year (the
+    same year's recorded crackdown), and the crackdown term pushes toward tightening in that year."""
+    trace, ts = unrest_run.trace, unrest_run.timeseries.set_index(["replicate", "year"])
+    rows = trace[(trace["agent"] == "brussels") & (trace["option"].isin(["tighten", "expand"]))]
+    recorded = ts.loc[list(zip(rows["replicate"], rows["year"])), "crackdown"].to_numpy()
+    assert (rows["seen.crackdown"].to_numpy() == recorded).all()
+    cracked = rows[(rows["decision"] == "sanctions") & (rows["seen.crackdown"] == 1)]
+    assert len(cracked) >= 10  # the unrest shock of 2020 brings crackdowns in most traced worlds
+    weight = BalancingModel(replicates=1, seed=0).params["brussels.weight_crackdown"]
+    assert cracked["term.crackdown"].to_numpy() == pytest.approx(weight)
+    calm = rows[(rows["decision"] == "sanctions") & (rows["seen.crackdown"] == 0)]
+    assert (calm["term.crackdown"] == 0).all()
