@@ -338,9 +338,13 @@ def _prim(x: pd.DataFrame, hits: np.ndarray, threshold: float, peel_alpha: float
         from ema_workbench.analysis import prim
 
         logging.getLogger("EMA").setLevel(logging.ERROR)
-        settings = {"threshold": threshold, "peel_alpha": peel_alpha, "paste_alpha": paste_alpha}
-        # The workbench's 3.x line peels to its minimum mass without a density threshold (we choose the box with
-        # the threshold ourselves, see choose_box); 2.x also stops peeling there. Pass what this version takes.
+        # We choose the box on the trajectory with the threshold ourselves (choose_box), so the workbench must keep
+        # the whole trajectory. Its 3.x line peels to its minimum mass without a density threshold. The 2.x line
+        # peels there too, but throws the trajectory away (a "dump box" of all points) when the last box's density
+        # is below its threshold: a target whose densest box reached 0.75 found nothing. 2.x also counts a point
+        # as a hit when its 0/1 value is >= the threshold, so it gets the smallest positive number: every hit
+        # counts, and any last box holding a hit keeps its trajectory. Pass what this version takes.
+        settings = {"threshold": float(np.nextafter(0.0, 1.0)), "peel_alpha": peel_alpha, "paste_alpha": paste_alpha}
         accepted = inspect.signature(prim.Prim.__init__).parameters
         found = prim.Prim(x, hits, **{k: v for k, v in settings.items() if k in accepted}).find_box()
         if found is None:

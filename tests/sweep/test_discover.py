@@ -52,6 +52,18 @@ def test_prim_finds_the_known_box_and_cart_agrees(tmp_path):
     assert "(density)" in words and "(coverage)" in words and "Both methods restrict: p.a, p.b" in words
 
 
+def test_a_box_never_as_dense_as_the_threshold_still_gives_the_trajectory(tmp_path):
+    """With a quarter of the labels flipped no box reaches density 0.8: the whole peeling trajectory is kept (the
+    EMA Workbench 2.x would otherwise return a 'dump box' of all points) and the densest box with at least half
+    the hits is chosen."""
+    found = discover(fake_sweep(tmp_path / "s", noise=0.25, seed=4), "alignment@2030 > 0")
+    assert found.boxes["density"].max() < 0.8
+    assert len(found.boxes) > 5 and found.boxes["mass"].iloc[-1] < 0.5
+    box = found.chosen
+    assert box.coverage >= 0.5 and box.density > 1.3 * found.base_rate
+    assert sorted(box.restricted) == ["p.a", "p.b"]
+
+
 def test_box_statistics_are_the_shares_they_claim(tmp_path):
     found = discover(fake_sweep(tmp_path / "s"), "alignment@2030 > 0")
     points, box = found.sweep.points, found.chosen
