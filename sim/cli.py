@@ -24,6 +24,7 @@ import click
 from sim.inputs.errors import ScenarioError, did_you_mean, terminal_text
 from sim.inputs.registry import load_sources, quote_context, split_at_quote
 from sim.inputs.resources import scenario_path, shipped_scenarios
+from sim.inputs.runspec import DEFAULT_FORECAST_REPLICATES
 from sim.inputs.scenario import load_scenario
 
 from sim.commands import sweeps  # noqa: F401  (registers sim sweep and sim discover on the group)
@@ -260,7 +261,9 @@ def rerun(ctx: click.Context, folder: Path) -> None:
 
 
 @cli.command()
-@click.option("--replicates", type=int, default=None, help="Number of worlds (default: the scenario's, 1000).")
+@click.option("--replicates", type=int, default=None,
+              help=f"Number of worlds (default: the scenario's, 1000; with --origin or --report's forecasts "
+                   f"{DEFAULT_FORECAST_REPLICATES}).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
 @click.option("--observed", type=click.Path(path_type=Path), default=None,
               help="Observed outcomes (default: seeds/observed.yaml).")
@@ -346,7 +349,7 @@ def hindcast(ctx: click.Context, replicates: int | None, seed: int | None, obser
               help="Forecast origin: the worlds are conditioned on the public record up to and including it.")
 @click.option("--to", "end_year", type=int, default=None, metavar="YEAR",
               help="Last forecast year (default: the scenario's end year).")
-@click.option("--replicates", type=int, default=None, help="Number of worlds (default 8000).")
+@click.option("--replicates", type=int, default=None, help=f"Number of worlds (default {DEFAULT_FORECAST_REPLICATES}).")
 @click.option("--seed", type=int, default=None, help="Random seed (default: the scenario's).")
 @SET_OPTION
 @click.option("--parameter-uncertainty", default="chance", show_default=True,

@@ -30,14 +30,12 @@ from sim.inputs.errors import ScenarioError
 from sim.inputs.record import Record, load_record
 from sim.inputs.registry import Registry, load_registry
 from sim.inputs.resources import SCENARIOS_DIR
-from sim.inputs.runspec import RunSpec
+from sim.inputs.runspec import DEFAULT_FORECAST_REPLICATES, RunSpec
 from sim.inputs.scenario import Event, Scenario, load_scenario
 from sim.outputs.results import Result, now
 
 DEFAULT_SCENARIO = SCENARIOS_DIR / "baseline.yaml"  # the registry's defaults, no events
-# From the present the record's figures of 2020 and 2024 leave few worlds: measured on 1 December 2026 (issue 13's
-# mechanisms), 2000 worlds keep 4-16 effective worlds after 2020 (refused), 8000 keep 22-31 (seeds 1-3).
-DEFAULT_REPLICATES = 8000
+DEFAULT_REPLICATES = DEFAULT_FORECAST_REPLICATES  # what the filter needs from the present (sim.inputs.runspec)
 # The filter refuses to go on below this many effective worlds: too few distinct worlds to give a 5-95% band
 # (a numerical floor of the method, not a model coefficient).
 MIN_EFFECTIVE_WORLDS = 20

@@ -17,14 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from sim.evidence.forecast import RANDOM_ACTORS, conditioning_text, forecast
+from sim.evidence.forecast import DEFAULT_REPLICATES, RANDOM_ACTORS, conditioning_text, forecast
 from sim.evidence.skill import Scores, question_table, reliability, scores_text, summarize_scores
 from sim.inputs.record import Record, load_record
 from sim.inputs.registry import load_registry
 from sim.inputs.resources import SCENARIOS_DIR
 
 DEFAULT_SCENARIO = SCENARIOS_DIR / "hindcast_2015.yaml"
-DEFAULT_REPLICATES = 8000  # as sim forecast's default: enough for the filter from the present (forecast.py)
 DEFAULT_SEED = 20151011  # the hindcast scenario's own seed
 REPORT_ORIGINS = (2015, 2019, 2025)  # 2025: the present, as far as the filter gets
 # The report's seeds: the first is the hindcast scenario's own (its tables and per-question lines); all of them
