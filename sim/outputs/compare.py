@@ -248,11 +248,16 @@ def run_summary_text(result, outputs=OVERVIEW) -> str:
     summary = result.summary.set_index(["output", "year"])
     header = (f"{result.scenario['title']}\n{result.replicates} replicates, seed {result.seed}; median [5%, 95%]; "
               f"{UNCERTAINTY_MODES[uncertainty_kind(result.parameter_uncertainty)]}")
-    lines = [header, f"{'output':<22}" + "".join(f"{y:>24}" for y in shown)]
+    rows = []
     for output in outputs:
         cells = []
         for year in shown:
             row = summary.loc[(output, year)]
             cells.append(f"{compact(row.p50)} [{compact(row.p05)}, {compact(row.p95)}]")
-        lines.append(f"{output:<22}" + "".join(f"{c:>24}" for c in cells))
+        rows.append((output, cells))
+    # Columns as wide as their widest cell (two spaces apart at least), so that no two cells run together.
+    name_w = max([22] + [len(name) + 2 for name, _ in rows])
+    widths = [max([22, len(str(y))] + [len(cells[i]) for _, cells in rows]) + 2 for i, y in enumerate(shown)]
+    lines = [header, f"{'output':<{name_w}}" + "".join(f"{y:>{w}}" for y, w in zip(shown, widths))]
+    lines += [f"{name:<{name_w}}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths)) for name, cells in rows]
     return "\n".join(lines)

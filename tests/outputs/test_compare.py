@@ -104,3 +104,27 @@ def test_format_table_wraps_many_scenarios_into_blocks(baseline, unrest):
     assert len(headers) >= 2 and all("baseline" in h for h in headers)
     for name in ("unrest_shock#2", "unrest_shock#3", "unrest_shock#4"):
         assert name in text
+
+
+def test_the_run_summary_never_runs_two_cells_together(baseline):
+    """Wide cells (negative medians with long bands) widen their column: every row still reads as a name and
+    one cell per year, two spaces apart at least, under the year it belongs to."""
+    import re
+    from types import SimpleNamespace
+
+    from sim.outputs.compare import run_summary_text
+
+    summary = baseline.summary.copy()
+    wide = summary["output"] == "alignment"
+    summary.loc[wide, ["p50", "p05", "p95"]] = [-0.263, -0.39345, -0.0034417]
+    shown = SimpleNamespace(**{k: getattr(baseline, k) for k in ("years", "scenario", "replicates", "seed",
+                                                                   "parameter_uncertainty")}, summary=summary)
+    text = run_summary_text(shown)
+    header, *lines = text.splitlines()[2:]  # after the title and the replicates line
+    ends = [m.end() for m in re.finditer(r"\d{4}", header)]
+    assert len(ends) == 3
+    for line in lines:
+        cells = re.split(r" {2,}", line.strip())
+        assert len(cells) == 4, line
+        assert all(line[:end].rstrip() == line[:end] for end in ends), line  # each cell ends under its year
+    assert "-0.263 [-0.393, -0.00344]" in text
