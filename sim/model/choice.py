@@ -243,8 +243,11 @@ def logit_choice(
     if k == 1:
         chosen[:] = 0
     if feasible is not None:
-        # Guard against a draw landing on a masked option through rounding.
-        bad = ~feasible[np.arange(n), chosen]
+        # Guard against a draw landing on a masked option through rounding. Only the last option can be taken
+        # so: a masked option's probability is exactly 0 (or every probability is NaN, and the first option is
+        # taken), so the cumulative probability does not rise at a masked option before the last.
+        bad = chosen == k - 1
+        bad &= ~feasible[:, k - 1]
         if bad.any():
             chosen[bad] = np.argmax(np.stack([p[bad] for p in probabilities], axis=1), axis=1)
     return Decision(agent, name, options, columns, utility, probabilities, chosen, feasible)

@@ -95,3 +95,35 @@ def test_overwhelming_utilities_neither_overflow_nor_give_nan(rationality):
     d = logit_choice("minsk", "foreign", OPTIONS, terms, rationality, np.random.default_rng(9))
     assert np.isfinite(d.probabilities).all()
     np.testing.assert_allclose(d.probabilities.sum(axis=1), 1)
+
+
+class _Draws:
+    """A generator stand-in that hands out given uniforms (to reach the rounding edge on purpose)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+
+    def random(self, n):
+        assert n == len(self.values)
+        return self.values.copy()
+
+
+def test_a_draw_above_the_rounded_cumulative_probability_never_takes_a_masked_last_option():
+    """With the last option masked, the first two probabilities may sum to just below 1; a draw between that
+    sum and 1 must still take a feasible option (the most probable one), whatever options are masked."""
+    worlds = 600
+    rng = np.random.default_rng(8)
+    terms = {"pull": rng.normal(0, 3, (worlds, 3))}
+    feasible = rng.random((worlds, 3)) > 0.3
+    feasible[:, 1] = True
+    draws = np.where(np.arange(worlds) % 2 == 0, np.nextafter(1.0, 0.0), rng.random(worlds))
+    d = logit_choice("brussels", "sanctions", OPTIONS, terms, 1.3, _Draws(draws), feasible)
+    assert feasible[np.arange(worlds), d.chosen].all()
+    # The rule over the table: the first option whose cumulative probability exceeds the draw, at most the
+    # last; a masked pick (only through rounding) becomes the most probable option.
+    cumulative = np.cumsum(d.probabilities, axis=1)
+    expected = np.minimum((draws[:, None] >= cumulative).sum(axis=1), 2)
+    masked = ~feasible[np.arange(worlds), expected]
+    expected[masked] = np.argmax(d.probabilities[masked], axis=1)
+    assert masked.any()  # the edge was reached
+    np.testing.assert_array_equal(d.chosen, expected)
