@@ -233,13 +233,14 @@ def logit_choice(
     # Index of the first option whose cumulative probability exceeds the draw, at most the last option: the
     # count of the first k - 1 cumulative probabilities the draw reaches (they never decrease, so this is
     # min(count of all k, k - 1), the rule over the table).
-    chosen = (draw >= probabilities[0]).astype(np.int64)
+    passed = (draw >= probabilities[0]).view(np.uint8)  # counted in bytes (a bool is 0 or 1), then widened once
     if k > 2:
         cumulative = probabilities[0] + probabilities[1]
-        chosen += draw >= cumulative
+        passed += (draw >= cumulative).view(np.uint8)
         for p in probabilities[2:k - 1]:
             cumulative += p
-            chosen += draw >= cumulative
+            passed += (draw >= cumulative).view(np.uint8)
+    chosen = passed.astype(np.int64)
     if k == 1:
         chosen[:] = 0
     if feasible is not None:
