@@ -167,19 +167,21 @@ def _summed(values: list, n: int) -> np.ndarray:
     ``Negated`` term is subtracted."""
     total = None
     for value in values:
-        subtract = False
-        if type(value) is not np.ndarray:
-            if type(value) is ZeroTerm:
-                continue
-            if type(value) is Negated:  # + (-s) as - s
-                value, subtract = value.strength, True
-            if np.ndim(value) == 0 and value == 0.0:
-                continue
+        kind = type(value)
+        if kind is ZeroTerm:
+            continue
+        subtract = kind is Negated  # + (-s) as - s
+        if subtract:
+            value = value.strength
+            kind = type(value)
+        if (kind is not np.ndarray or not value.ndim) and value == 0.0:
+            continue
         if total is None:
-            # 0 + first term (-0.0 becomes +0.0, as in sum()); 0 - s for a negated one, the same bits
-            total = np.subtract(0.0, value, dtype=float) if subtract else np.add(value, 0.0, dtype=float)
-            if total.shape != (n,):
-                total = np.array(np.broadcast_to(total, (n,)))
+            # 0 + first term (-0.0 becomes +0.0, as in sum(); a whole number becomes a float); 0 - s for a
+            # negated one, the same bits
+            total = (0.0 - value) if subtract else (value + 0.0)
+            if type(total) is not np.ndarray or total.shape != (n,):
+                total = np.array(np.broadcast_to(np.asarray(total, dtype=float), (n,)))
         elif subtract:
             total -= value
         else:
@@ -222,13 +224,15 @@ def logit_choice(
     for s in scaled[2:]:
         np.maximum(top, s, out=top)
     for s in scaled:  # exp(s - top)
-        np.subtract(s, top, out=s)
+        s -= top
         np.exp(s, out=s)
     weights = scaled
     total = weights[0] + weights[1] if k > 1 else weights[0].copy()
     for w in weights[2:]:
         total += w
-    probabilities = tuple(np.divide(w, total, out=w) for w in weights)
+    for w in weights:
+        w /= total
+    probabilities = tuple(weights)
     draw = rng.random(n)
     # Index of the first option whose cumulative probability exceeds the draw, at most the last option: the
     # count of the first k - 1 cumulative probabilities the draw reaches (they never decrease, so this is
