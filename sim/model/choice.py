@@ -67,17 +67,20 @@ def take(column, idx):
     return column[idx] if np.ndim(column) else column
 
 
-def _kept(columns, idx, copies: dict) -> tuple:
-    """Per-option columns at the worlds ``idx``, each array copied once (``copies``: by the id of the whole
-    array; a pull's three columns share one strength) and a float left as it is."""
+def _kept(columns, idx) -> tuple:
+    """Per-option columns at the worlds ``idx`` (an index array or a slice), each array a copy of its own (a
+    float stays as it is). A pull's three columns share one strength: it is copied once."""
     out = []
+    copy = isinstance(idx, slice)  # a slice gives a view, an index array a copy already
+    last = part = None
     for c in columns:
-        whole = c.strength if isinstance(c, LazyTerm) else c
+        kind = type(c)
+        lazy = kind is Negated or kind is ZeroTerm
+        whole = c.strength if lazy else c
         if type(whole) is np.ndarray and whole.ndim:
-            part = copies.get(id(whole))
-            if part is None:
-                part = copies[id(whole)] = np.array(whole[idx])
-            c = type(c)(part) if isinstance(c, LazyTerm) else part
+            if whole is not last:
+                last, part = whole, (whole[idx].copy() if copy else whole[idx])
+            c = kind(part) if lazy else part
         out.append(c)
     return tuple(out)
 
@@ -140,10 +143,9 @@ class Decision:
         """The same decision for the worlds ``worlds`` only (an index array or a slice), every per-world value
         copied: what a trace keeps each year; its tables (``terms``, ``utility``, ``probabilities``) are built
         only when read."""
-        copies: dict[int, np.ndarray] = {}
         return Decision(self.agent, self.name, self.options,
-                        {name: _kept(columns, worlds, copies) for name, columns in self.columns.items()},
-                        _kept(self.utility_columns, worlds, copies), _kept(self.probability_columns, worlds, copies),
+                        {name: _kept(columns, worlds) for name, columns in self.columns.items()},
+                        _kept(self.utility_columns, worlds), _kept(self.probability_columns, worlds),
                         self.chosen[worlds].copy(), None if self.feasible is None else self.feasible[worlds].copy())
 
     def direction(self, values=(-1, 0, 1)) -> np.ndarray:
