@@ -116,6 +116,9 @@ class BalancingModel(mesa.Model):
         worlds = np.array(self.traced_worlds, dtype=np.int64)
         # The usual trace keeps the first worlds: a slice then takes them without an index array.
         self._traced_at = slice(0, len(worlds)) if len(worlds) and worlds[-1] == len(worlds) - 1 else worlds
+        # What the traced decisions read (their SEES), the only outputs the trace keeps a copy of each year.
+        self._seen_outputs = tuple(dict.fromkeys(name for agent in (Minsk, Moscow, Brussels)
+                                                 for sees in agent.SEES.values() for name in sees if name in OUTPUTS))
         self.trace: list[dict[str, Any]] = []
         self.datacollector = (mesa.DataCollector(model_reporters={name: _ensemble_mean(name) for name in OUTPUTS})
                               if spec.ensemble_means else _NO_COLLECTION)
@@ -306,13 +309,13 @@ class BalancingModel(mesa.Model):
         self._seen = {}  # only this year's decisions saw it; nothing per world lingers between steps (resample)
 
     def _decision_inputs(self) -> dict[str, np.ndarray]:
-        """What the traced worlds see when they decide: every output as it stands before anyone
-        acts (positions from the end of last year with this year's jolts, this year's drivers and
-        unrest), and Russia's normal growth that the growth terms measure against."""
+        """What the traced worlds see when they decide: every output a decision reads (its ``SEES``) as it
+        stands before anyone acts (positions from the end of last year with this year's jolts, this year's
+        drivers and unrest), and Russia's normal growth that the growth terms measure against."""
         if not self.traced_worlds:
             return {}
-        worlds = self._traced_at
-        seen = {name: np.array(values[worlds]) for name, values in self.observe().items()}
+        worlds, observed = self._traced_at, self.observe()
+        seen = {name: np.array(observed[name][worlds]) for name in self._seen_outputs}
         seen["russia_normal_growth"] = np.array(np.broadcast_to(self.world.russia_normal_growth(),
                                                                 (self.replicates,))[worlds], dtype=float)
         return seen
@@ -326,7 +329,7 @@ class BalancingModel(mesa.Model):
     def _record_trace(self) -> None:
         if not self.traced_worlds:
             return
-        worlds, kept = np.array(self.traced_worlds, dtype=np.int64), self._traced_at
+        worlds, kept = self.traced_worlds, self._traced_at  # the worlds by index, as a tuple (not per-world state)
         for agent in (self.minsk, self.moscow, self.brussels):
             for decision in agent.decisions:
                 sees = agent.SEES[decision.name]
