@@ -20,16 +20,13 @@ def per_world(value):
 
 
 class LazyTerm:
-    """A term's values on one option, an elementwise function of the term's ``strength`` left unevaluated
-    until a table or a trace asks for it (for the worlds it keeps)."""
+    """A term's values on one option, an elementwise function of the term's ``strength`` (a subclass's
+    ``values``) left unevaluated until a table or a trace asks for it (for the worlds it keeps)."""
 
     __slots__ = ("strength",)
 
     def __init__(self, strength):
         self.strength = strength
-
-    def values(self, strength):
-        raise NotImplementedError
 
     def __array__(self, dtype=None, copy=None):
         values = self.values(self.strength)
