@@ -29,8 +29,9 @@ PARTNER_COLOURS = {
     "china_trade_share": PURPLE,
     "other_trade_share": GREY,
 }
-# EU sanctions levels 0, 1, 2: light to dark blue.
-SANCTIONS_COLOURS = {0: "#D6E4F0", 1: "#6D9BC3", 2: "#1C3F66"}
+# EU sanctions levels 0, 1, 2: pale cream, then mid to dark blue. "None" is not a light blue: the fans' 90% band
+# (blue at 18% over white, #D1E6F1) is one, and the two stood side by side in the overview's legend.
+SANCTIONS_COLOURS = {0: "#F3ECD6", 1: "#6D9BC3", 2: "#1C3F66"}
 
 # Text on white (darker than the line colours, for contrast >= 4.5:1).
 INK = "#1D2433"
