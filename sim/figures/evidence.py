@@ -31,13 +31,16 @@ def plot_reliability(tables: Mapping[str, pd.DataFrame], path: str | Path, title
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     ax.plot([0, 1], [0, 1], color="#999999", linewidth=1, linestyle=":", label="calibrated")
-    for (label, table), colour in zip(tables.items(), (BLUE, VERMILLION, GREEN, PURPLE)):
+    # Each line's question counts on its own side of its points (right-below, left-above, ...), so that two
+    # lines' counts at nearly the same bin do not print over each other.
+    offsets = ((5, -9), (-12, 5), (5, 5), (-12, -9))
+    for (label, table), colour, offset in zip(tables.items(), (BLUE, VERMILLION, GREEN, PURPLE), offsets):
         shown = table[table["questions"] > 0]
         ax.plot(shown["forecast"], shown["observed"], color=colour, linewidth=1.2, label=label)
         ax.scatter(shown["forecast"], shown["observed"], s=12 + 6 * shown["questions"], color=colour, alpha=0.8)
         for _, row in shown.iterrows():
             ax.annotate(str(int(row["questions"])), (row["forecast"], row["observed"]), fontsize=7,
-                        xytext=(4, -8), textcoords="offset points", color=colour)
+                        xytext=offset, textcoords="offset points", color=colour)
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("probability the forecast gave (bin mean)")
