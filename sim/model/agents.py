@@ -16,6 +16,11 @@ import numpy as np
 from sim.common.variables import MOVE_OPTIONS
 from sim.model.choice import Decision, Negated, ZeroTerm, logit_choice
 
+try:  # numpy's clip ufunc, which np.clip calls for an array and two bounds: its Python wrapper costs as much again
+    from numpy._core.umath import clip as _clip
+except ImportError:  # numpy < 2
+    from numpy.core.umath import clip as _clip
+
 THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
 DIRECTIONS = (-1.0, 0.0, 1.0)  # the same, as floats: terms are built option by option (one array each)
 MOVED = (1.0, 0.0, 1.0)  # |direction|: what a move away from holding costs
@@ -63,6 +68,12 @@ class BalancingAgent(mesa.Agent):
     @property
     def replicates(self) -> int:
         return self.model.replicates
+
+    def _float(self, values: np.ndarray) -> np.ndarray:
+        """Whole-number state (the sanctions level, the war, a move) as floats, converted once a year however
+        many terms multiply it (``BalancingModel.as_float``): numpy converts it so inside every mixed operation,
+        so the products are the same bits."""
+        return self.model.as_float(values)
 
     def _choose(self, decision_name, options, terms, feasible=None) -> Decision:
         decision = logit_choice(
@@ -149,24 +160,24 @@ class Minsk(BalancingAgent):
         """
         p, m, n = self.p, self.model, self.replicates
         step = p["minsk.alignment_step"]
-        squared = [np.clip(self.alignment + step * d, -1, 1) ** 2 for d in DIRECTIONS]  # alignment after, squared
+        squared = [_clip(self.alignment + step * d, -1.0, 1.0) ** 2 for d in DIRECTIONS]  # alignment after, squared
+        sanctions, war = self._float(m.brussels.sanctions_level), self._float(m.world.ukraine_war)
+        campaign_weight = -p["minsk.campaign_balance_preference"] * self._float(m.world.campaign)  # once, not per option
         return {
             "subsidy_ties": _directional(-p["minsk.weight_subsidy"] * m.moscow.subsidy_pct_gdp / 10.0),
             "trade_dependence": _directional(-p["minsk.weight_trade_dependence"] * m.economy.russia_trade_share),
             "russia_slump": _only(0, -p["minsk.weight_russia_slump"] * m.world.russia_slump(), n),
             "sovereignty": _directional(p["minsk.weight_sovereignty"] * m.moscow.integration_pressure),
-            "sanctions_relief": _directional(p["minsk.weight_sanctions_relief"] * m.brussels.sanctions_level
-                                             * (1 - self.regime_threat)),
-            "isolation": _directional(-p["minsk.weight_isolation"] * m.brussels.sanctions_level * self.regime_threat),
+            "sanctions_relief": _directional(p["minsk.weight_sanctions_relief"] * sanctions * (1 - self.regime_threat)),
+            "isolation": _directional(-p["minsk.weight_isolation"] * sanctions * self.regime_threat),
             "eu_offer": _directional(p["minsk.weight_eu_engagement"] * m.brussels.eu_engagement),
-            "war_loyalty": _directional(-p["minsk.weight_war_loyalty"] * m.world.ukraine_war
+            "war_loyalty": _directional(-p["minsk.weight_war_loyalty"] * war
                                         * m.world.war_weight(p["minsk.war_loyalty_fade"])),
             "domestic_threat": _only(2, -p["minsk.weight_domestic_threat"] * self.unrest, n),
             "release_cost": _only(2, -p["minsk.weight_release_cost"]
                                   * np.tanh(self.political_prisoners / p["minsk.release_cost_scale"]), n),
             "balance_preference": tuple(-p["minsk.balance_preference"] * a2 for a2 in squared),
-            "campaign_balance": tuple(-p["minsk.campaign_balance_preference"] * m.world.campaign * a2
-                                      for a2 in squared),
+            "campaign_balance": tuple(campaign_weight * a2 for a2 in squared),
             "inertia": _move_cost(p["minsk.move_cost"]),
         }
 
@@ -201,21 +212,21 @@ class Minsk(BalancingAgent):
         as to be amnestied" (Carnegie-2015).
         """
         p, rng = self.p, self.model.streams
-        self.foreign_move = self.foreign.direction().astype(np.int64)
-        self.domestic_move = self.domestic.direction().astype(np.int64)
+        self.foreign_move = self.foreign.direction().astype(np.int64, copy=False)  # a new array already
+        self.domestic_move = self.domestic.direction().astype(np.int64, copy=False)
         step_west = self.foreign_move == 1
         crack_down = self.domestic_move == 1
         loosen = self.domestic_move == -1
 
-        self.alignment = np.clip(self.alignment + p["minsk.alignment_step"] * self.foreign_move, -1, 1)
+        self.alignment = _clip(self.alignment + p["minsk.alignment_step"] * self._float(self.foreign_move), -1.0, 1.0)
 
         # A threatened regime does not relax: the pull back to the baseline shrinks with the threat.
         relaxed = self.repression + (p["minsk.repression_relaxation"] * (1 - self.regime_threat)
                                      * (p["minsk.repression_baseline"] - self.repression))
-        self.repression = np.clip(
+        self.repression = _clip(
             np.where(crack_down, self.repression + p["minsk.crackdown_repression_step"],
                      np.where(loosen, self.repression - p["minsk.loosening_repression_step"], relaxed)),
-            0, 1)
+            0.0, 1.0)
 
         # Prisoners: sentences end, a Western gesture frees a batch, then new arrests: routine ones, the
         # crackdown's, and the purge that follows a crackdown while the regime still feels threatened.
@@ -231,11 +242,13 @@ class Minsk(BalancingAgent):
         self.crackdown = crack_down.astype(np.int64)
         self.unrest_faced = self.unrest.copy()  # what the domestic decision saw, before any suppression
         self.unrest = np.where(crack_down, self.unrest * (1 - p["minsk.crackdown_unrest_suppression"]), self.unrest)
-        self.legitimacy = np.where(crack_down, np.clip(self.legitimacy - p["minsk.crackdown_legitimacy_cost"], 0, 1),
+        self.legitimacy = np.where(crack_down, _clip(self.legitimacy - p["minsk.crackdown_legitimacy_cost"], 0.0, 1.0),
                                    self.legitimacy)
         self.mobilization = np.where(crack_down, self.mobilization * (1 - p["minsk.crackdown_demobilization"]),
                                      self.mobilization)
-        self.regime_threat = np.where(crack_down, 1.0, self.regime_threat)
+        threat = self.regime_threat.copy()  # np.where(crack_down, 1.0, threat), in a copy at half the cost
+        np.putmask(threat, crack_down, 1.0)
+        self.regime_threat = threat
 
 
 class Moscow(BalancingAgent):
@@ -293,7 +306,7 @@ class Moscow(BalancingAgent):
         p, m, n = self.p, self.model, self.replicates
         cost = _move_cost(p["moscow.move_cost"])
         alignment = m.minsk.alignment
-        war_support = m.world.ukraine_war * m.world.war_weight(p["moscow.war_support_fade"])
+        war_support = self._float(m.world.ukraine_war) * m.world.war_weight(p["moscow.war_support_fade"])
         return {
             "russian_economy": _directional(p["moscow.weight_russian_economy"]
                                             * (m.world.russia_growth - m.world.russia_normal_growth())),
@@ -303,7 +316,8 @@ class Moscow(BalancingAgent):
             "loyalty": _directional(-p["moscow.weight_alignment"] * np.minimum(alignment, 0.0)),
             "serious_west_turn": _directional(-p["moscow.weight_serious_west_turn"] * np.maximum(alignment, 0.0)
                                               * self.seriousness()),
-            "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"] * m.brussels.sanctions_level),
+            "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"]
+                                               * self._float(m.brussels.sanctions_level)),
             "prop_up_ally": _directional(p["moscow.weight_prop_up_ally"] * m.minsk.regime_threat),
             "war_ally_support": _directional(p["moscow.weight_war_ally_support"] * war_support),
             "inertia": cost,
@@ -319,19 +333,20 @@ class Moscow(BalancingAgent):
             "liberalization": _directional(p["moscow.weight_liberalization"] * self.liberalization()),
             "west_drift": _directional(p["moscow.weight_west_drift"] * np.maximum(0.0, m.minsk.alignment)
                                        * self.seriousness()),
-            "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"] * m.brussels.sanctions_level),
-            "war_ally": _directional(p["moscow.weight_war_ally"] * m.world.ukraine_war),
+            "isolation_leverage": _directional(p["moscow.weight_isolation_leverage"]
+                                               * self._float(m.brussels.sanctions_level)),
+            "war_ally": _directional(p["moscow.weight_war_ally"] * self._float(m.world.ukraine_war)),
             "inertia": cost,
         }
 
     def act(self):
         p = self.p
-        self.subsidy_move = self.subsidy.direction().astype(np.int64)
-        self.pressure_move = self.pressure.direction().astype(np.int64)
-        self.subsidy_pct_gdp = np.clip(self.subsidy_pct_gdp + p["moscow.subsidy_step"] * self.subsidy_move,
-                                       0, p["moscow.subsidy_max"])
-        self.integration_pressure = np.clip(self.integration_pressure + p["moscow.pressure_step"] * self.pressure_move,
-                                            0, 1)
+        self.subsidy_move = self.subsidy.direction().astype(np.int64, copy=False)  # a new array already
+        self.pressure_move = self.pressure.direction().astype(np.int64, copy=False)
+        self.subsidy_pct_gdp = _clip(self.subsidy_pct_gdp + p["moscow.subsidy_step"] * self._float(self.subsidy_move),
+                                     0.0, p["moscow.subsidy_max"])
+        self.integration_pressure = _clip(
+            self.integration_pressure + p["moscow.pressure_step"] * self._float(self.pressure_move), 0.0, 1.0)
 
 
 class Brussels(BalancingAgent):
@@ -366,6 +381,7 @@ class Brussels(BalancingAgent):
         self.eu_engagement = np.full(n, p["brussels.eu_engagement_2015"], dtype=float)
         self.sanctions_move = np.zeros(n, dtype=np.int64)
         self.engagement_move = np.zeros(n, dtype=np.int64)
+        self._released = None  # (prisoners released, release scale, their signal): see _release_signal
 
     def decide(self):
         self.decisions = []
@@ -376,7 +392,12 @@ class Brussels(BalancingAgent):
         self.engagement = self._choose("engagement", self.ENGAGEMENT_OPTIONS, self.engagement_terms())
 
     def _release_signal(self) -> np.ndarray:
-        return np.tanh(self.model.minsk.prisoners_released / self.p["brussels.release_scale"])
+        """tanh(prisoners released / scale), read by both decisions: computed once for the same inputs."""
+        released, scale = self.model.minsk.prisoners_released, self.p["brussels.release_scale"]
+        cached = self._released
+        if cached is None or cached[0] is not released or cached[1] is not scale:
+            cached = self._released = (released, scale, np.tanh(released / scale))
+        return cached[2]
 
     def sanctions_terms(self) -> dict[str, np.ndarray]:
         """Utility of easing, keeping or tightening sanctions, on last year's record and this year's crackdown.
@@ -391,8 +412,8 @@ class Brussels(BalancingAgent):
         return {
             "political_prisoners": _directional(p["brussels.weight_prisoners"] * np.tanh(prisoners_over)),
             "releases": _directional(-p["brussels.weight_releases"] * self._release_signal()),
-            "crackdown": _directional(p["brussels.weight_crackdown"] * m.minsk.crackdown_decided),
-            "war_complicity": _directional(p["brussels.weight_war_complicity"] * m.minsk.territory_access),
+            "crackdown": _directional(p["brussels.weight_crackdown"] * self._float(m.minsk.crackdown_decided)),
+            "war_complicity": _directional(p["brussels.weight_war_complicity"] * self._float(m.minsk.territory_access)),
             "change_cost": _move_cost(p["brussels.sanctions_change_cost"]),
             "sanctions_stick": _only(0, -p["brussels.sanctions_stickiness"], n),
         }
@@ -401,11 +422,11 @@ class Brussels(BalancingAgent):
         """Utility of reducing, holding or expanding engagement."""
         p, m, n = self.p, self.model, self.replicates
         return {
-            "minsk_moves": _directional(p["brussels.weight_engagement_moves"] * m.minsk.foreign_move),
+            "minsk_moves": _directional(p["brussels.weight_engagement_moves"] * self._float(m.minsk.foreign_move)),
             "releases": _directional(p["brussels.weight_releases"] * self._release_signal()),
-            "crackdown": _directional(-p["brussels.weight_crackdown"] * m.minsk.crackdown_decided),
-            "sanctions": _directional(-p["brussels.weight_engagement_sanctions"] * self.sanctions_level),
-            "war_complicity": _directional(-p["brussels.weight_war_complicity"] * m.minsk.territory_access),
+            "crackdown": _directional(-p["brussels.weight_crackdown"] * self._float(m.minsk.crackdown_decided)),
+            "sanctions": _directional(-p["brussels.weight_engagement_sanctions"] * self._float(self.sanctions_level)),
+            "war_complicity": _directional(-p["brussels.weight_war_complicity"] * self._float(m.minsk.territory_access)),
             "inertia": _move_cost(p["brussels.move_cost"]),
         }
 
@@ -415,8 +436,9 @@ class Brussels(BalancingAgent):
 
     def act(self):
         p = self.p
-        self.sanctions_move = self.sanctions.direction().astype(np.int64)
-        self.engagement_move = self.engagement.direction().astype(np.int64)
+        self.sanctions_move = self.sanctions.direction().astype(np.int64, copy=False)  # a new array already
+        self.engagement_move = self.engagement.direction().astype(np.int64, copy=False)
         self.sanctions_level = np.clip(self.sanctions_level + self.sanctions_move, 0, 2)
-        engagement = np.clip(self.eu_engagement + p["brussels.engagement_step"] * self.engagement_move, 0, 1)
+        engagement = _clip(self.eu_engagement + p["brussels.engagement_step"] * self._float(self.engagement_move),
+                           0.0, 1.0)
         self.eu_engagement = np.minimum(engagement, np.maximum(0.0, self.engagement_cap()))

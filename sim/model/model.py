@@ -97,6 +97,7 @@ class BalancingModel(mesa.Model):
         self.parameter_changes = parameter_changes(spec.events, self.params)
         self._jolted: set[str] = set()  # state jolted this year, by output name (for the decision trace)
         self._seen: dict[str, np.ndarray] = {}  # what the traced worlds see when they decide this year
+        self._floats: dict[int, tuple] = {}  # whole-number state converted to floats (as_float)
 
         self.year = self.base_year
         self._apply_parameter_events(self.year)
@@ -141,7 +142,7 @@ class BalancingModel(mesa.Model):
             for name, value in list(vars(holder).items()):
                 if isinstance(value, (np.ndarray, list, Decision)):
                     setattr(holder, name, None)
-        self.history, self.params, self._current, self._sums = {}, {}, {}, {}
+        self.history, self.params, self._current, self._sums, self._floats = {}, {}, {}, {}, {}
         self.streams = None
 
     def resample(self, indices) -> None:
@@ -168,6 +169,7 @@ class BalancingModel(mesa.Model):
         self._current = _reindexed(self._current, idx, n)
         self.history = {name: values[:, idx] for name, values in self.history.items()}
         self.trace = []
+        self._floats = {}
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
@@ -201,6 +203,8 @@ class BalancingModel(mesa.Model):
         for agent in (self.minsk, self.moscow, self.brussels):
             agent.decide()
         self._seen.update(self._decided_inputs())
+        # The decisions' conversions are done with; the acts' (this year's moves) serve next year's decisions.
+        self._floats = {}
         self.agents.do("act")
 
         self.economy.update(self.minsk, self.moscow, self.brussels, self.world, self.streams)
@@ -213,6 +217,17 @@ class BalancingModel(mesa.Model):
         while self.running:
             self.step()
         return self
+
+    def as_float(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (an array of whole numbers: the sanctions level, the war, a move) as float64, converted
+        once however many terms read it. numpy converts it the same way inside every operation that mixes it
+        with floats, so each product is the same bits. Held by the array's identity (the entry keeps the array
+        alive, so its id is not reused): state is replaced, never changed in place, so a jolted or resampled
+        array is converted anew."""
+        hit = self._floats.get(id(values))
+        if hit is None or hit[0] is not values:
+            hit = self._floats[id(values)] = (values, values.astype(float))
+        return hit[1]
 
     # ------------------------------------------------------------------ events
     def _apply_parameter_events(self, year: int) -> None:
