@@ -67,8 +67,14 @@ def take(column, idx):
 def _kept(columns, idx) -> tuple:
     """Per-option columns at the worlds ``idx`` (an index array or a slice), each array a copy of its own (a
     float stays as it is). A pull's three columns share one strength: it is copied once."""
-    out = []
     copy = isinstance(idx, slice)  # a slice gives a view, an index array a copy already
+    if len(columns) == 3:  # most terms are pulls (``_directional``): -s, s x 0, s on one strength s
+        away, stay, pull = columns
+        if (type(pull) is np.ndarray and type(away) is Negated and type(stay) is ZeroTerm
+                and away.strength is pull and stay.strength is pull and pull.ndim):
+            part = pull[idx].copy() if copy else pull[idx]
+            return (Negated(part), ZeroTerm(part), part)
+    out = []
     last = part = None
     for c in columns:
         kind = type(c)
