@@ -14,12 +14,7 @@ import mesa
 import numpy as np
 
 from sim.common.variables import MOVE_OPTIONS
-from sim.model.choice import Decision, Negated, ZeroTerm, logit_choice
-
-try:  # numpy's clip ufunc, which np.clip calls for an array and two bounds: its Python wrapper costs as much again
-    from numpy._core.umath import clip as _clip
-except ImportError:  # numpy < 2
-    from numpy.core.umath import clip as _clip
+from sim.model.choice import Decision, Negated, ZeroTerm, clip, logit_choice
 
 THREE_WAY = np.array([-1.0, 0.0, 1.0])  # option directions: against, hold, toward
 DIRECTIONS = (-1.0, 0.0, 1.0)  # the same, as floats: terms are built option by option (one array each)
@@ -60,6 +55,15 @@ class BalancingAgent(mesa.Agent):
     def __init__(self, model):
         super().__init__(model)
         self.decisions: list[Decision] = []
+        self._memos: dict[str, tuple] = {}  # see _memo
+
+    def _memo(self, name: str, inputs: tuple, compute):
+        """``compute(*inputs)``, computed once while the same inputs (by identity: state is replaced, never changed
+        in place) are read again: a quantity both of an agent's decisions read."""
+        kept = self._memos.get(name)
+        if kept is None or len(kept[0]) != len(inputs) or any(a is not b for a, b in zip(kept[0], inputs)):
+            kept = self._memos[name] = (inputs, compute(*inputs))
+        return kept[1]
 
     @property
     def p(self):
@@ -160,7 +164,7 @@ class Minsk(BalancingAgent):
         """
         p, m, n = self.p, self.model, self.replicates
         step = p["minsk.alignment_step"]
-        squared = [_clip(self.alignment + step * d, -1.0, 1.0) ** 2 for d in DIRECTIONS]  # alignment after, squared
+        squared = [clip(self.alignment + step * d, -1.0, 1.0) ** 2 for d in DIRECTIONS]  # alignment after, squared
         sanctions, war = self._float(m.brussels.sanctions_level), self._float(m.world.ukraine_war)
         campaign_weight = -p["minsk.campaign_balance_preference"] * self._float(m.world.campaign)  # once, not per option
         return {
@@ -218,12 +222,12 @@ class Minsk(BalancingAgent):
         crack_down = self.domestic_move == 1
         loosen = self.domestic_move == -1
 
-        self.alignment = _clip(self.alignment + p["minsk.alignment_step"] * self._float(self.foreign_move), -1.0, 1.0)
+        self.alignment = clip(self.alignment + p["minsk.alignment_step"] * self._float(self.foreign_move), -1.0, 1.0)
 
         # A threatened regime does not relax: the pull back to the baseline shrinks with the threat.
         relaxed = self.repression + (p["minsk.repression_relaxation"] * (1 - self.regime_threat)
                                      * (p["minsk.repression_baseline"] - self.repression))
-        self.repression = _clip(
+        self.repression = clip(
             np.where(crack_down, self.repression + p["minsk.crackdown_repression_step"],
                      np.where(loosen, self.repression - p["minsk.loosening_repression_step"], relaxed)),
             0.0, 1.0)
@@ -242,7 +246,7 @@ class Minsk(BalancingAgent):
         self.crackdown = crack_down.astype(np.int64)
         self.unrest_faced = self.unrest.copy()  # what the domestic decision saw, before any suppression
         self.unrest = np.where(crack_down, self.unrest * (1 - p["minsk.crackdown_unrest_suppression"]), self.unrest)
-        self.legitimacy = np.where(crack_down, _clip(self.legitimacy - p["minsk.crackdown_legitimacy_cost"], 0.0, 1.0),
+        self.legitimacy = np.where(crack_down, clip(self.legitimacy - p["minsk.crackdown_legitimacy_cost"], 0.0, 1.0),
                                    self.legitimacy)
         self.mobilization = np.where(crack_down, self.mobilization * (1 - p["minsk.crackdown_demobilization"]),
                                      self.mobilization)
@@ -280,14 +284,15 @@ class Moscow(BalancingAgent):
 
     def liberalization(self) -> np.ndarray:
         """How far Minsk's repression has fallen below the line Moscow tolerates (the Dubcek line)."""
-        return np.maximum(0.0, self.p["moscow.liberalization_tolerance"] - self.model.minsk.repression)
+        return self._memo("liberalization", (self.p["moscow.liberalization_tolerance"], self.model.minsk.repression),
+                          lambda line, repression: np.maximum(0.0, line - repression))
 
     def seriousness(self) -> np.ndarray:
         """How seriously Moscow takes a Western turn: 0 for a regime repressing at ``moscow.serious_turn_repression``
         or more, rising to 1 as repression falls to nothing. "Lukashenko's rapprochement with the West will
         never be serious as long as his autocratic domestic regime remains in place" (Carnegie-2015)."""
-        line = self.p["moscow.serious_turn_repression"]
-        return np.clip(1.0 - self.model.minsk.repression / line, 0.0, 1.0)
+        return self._memo("seriousness", (self.p["moscow.serious_turn_repression"], self.model.minsk.repression),
+                          lambda line, repression: clip(1.0 - repression / line, 0.0, 1.0))
 
     def decide(self):
         self.decisions = []
@@ -343,9 +348,9 @@ class Moscow(BalancingAgent):
         p = self.p
         self.subsidy_move = self.subsidy.direction().astype(np.int64, copy=False)  # a new array already
         self.pressure_move = self.pressure.direction().astype(np.int64, copy=False)
-        self.subsidy_pct_gdp = _clip(self.subsidy_pct_gdp + p["moscow.subsidy_step"] * self._float(self.subsidy_move),
+        self.subsidy_pct_gdp = clip(self.subsidy_pct_gdp + p["moscow.subsidy_step"] * self._float(self.subsidy_move),
                                      0.0, p["moscow.subsidy_max"])
-        self.integration_pressure = _clip(
+        self.integration_pressure = clip(
             self.integration_pressure + p["moscow.pressure_step"] * self._float(self.pressure_move), 0.0, 1.0)
 
 
@@ -381,7 +386,6 @@ class Brussels(BalancingAgent):
         self.eu_engagement = np.full(n, p["brussels.eu_engagement_2015"], dtype=float)
         self.sanctions_move = np.zeros(n, dtype=np.int64)
         self.engagement_move = np.zeros(n, dtype=np.int64)
-        self._released = None  # (prisoners released, release scale, their signal): see _release_signal
 
     def decide(self):
         self.decisions = []
@@ -392,12 +396,8 @@ class Brussels(BalancingAgent):
         self.engagement = self._choose("engagement", self.ENGAGEMENT_OPTIONS, self.engagement_terms())
 
     def _release_signal(self) -> np.ndarray:
-        """tanh(prisoners released / scale), read by both decisions: computed once for the same inputs."""
-        released, scale = self.model.minsk.prisoners_released, self.p["brussels.release_scale"]
-        cached = self._released
-        if cached is None or cached[0] is not released or cached[1] is not scale:
-            cached = self._released = (released, scale, np.tanh(released / scale))
-        return cached[2]
+        return self._memo("release_signal", (self.model.minsk.prisoners_released, self.p["brussels.release_scale"]),
+                          lambda released, scale: np.tanh(released / scale))
 
     def sanctions_terms(self) -> dict[str, np.ndarray]:
         """Utility of easing, keeping or tightening sanctions, on last year's record and this year's crackdown.
@@ -439,6 +439,6 @@ class Brussels(BalancingAgent):
         self.sanctions_move = self.sanctions.direction().astype(np.int64, copy=False)  # a new array already
         self.engagement_move = self.engagement.direction().astype(np.int64, copy=False)
         self.sanctions_level = np.clip(self.sanctions_level + self.sanctions_move, 0, 2)
-        engagement = _clip(self.eu_engagement + p["brussels.engagement_step"] * self._float(self.engagement_move),
+        engagement = clip(self.eu_engagement + p["brussels.engagement_step"] * self._float(self.engagement_move),
                            0.0, 1.0)
         self.eu_engagement = np.minimum(engagement, np.maximum(0.0, self.engagement_cap()))

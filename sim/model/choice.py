@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+try:  # numpy's clip ufunc: np.clip of an array between two bounds calls it, through a wrapper that costs as much again
+    from numpy._core.umath import clip
+except ImportError:  # numpy < 2
+    from numpy.core.umath import clip
+
 
 def per_world(value):
     """A parameter as a column over worlds: an array of shape (worlds,) becomes (worlds, 1) so it meets a

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.choice import per_world
+from sim.model.choice import clip, per_world
 
 TRADE_PARTNERS = ("russia", "eu", "ukraine", "china", "other")
 
@@ -111,17 +111,17 @@ class Society:
         slowly. The regime's sense of threat after a crackdown fades year by year.
         """
         n = len(minsk.unrest)
-        minsk.mobilization = np.clip(minsk.mobilization + p["minsk.mobilization_recovery"] * (1 - minsk.mobilization),
+        minsk.mobilization = clip(minsk.mobilization + p["minsk.mobilization_recovery"] * (1 - minsk.mobilization),
                                      0.0, 1.0)
         minsk.regime_threat = minsk.regime_threat * p["minsk.threat_persistence"]
         minsk.grant_territory(world)
         status = (minsk.foreign_move >= 0).astype(float)
-        legitimacy_target = np.clip(
+        legitimacy_target = clip(
             p["minsk.legitimacy_base"]
             + p["minsk.legitimacy_growth_sensitivity"] * (economy.gdp_growth - p["minsk.growth_expectation"])
             + p["minsk.legitimacy_status_gain"] * status, 0.0, 1.0)
         rho = p["minsk.legitimacy_persistence"]
-        minsk.legitimacy = np.clip(rho * minsk.legitimacy + (1 - rho) * legitimacy_target, 0.0, 1.0)
+        minsk.legitimacy = clip(rho * minsk.legitimacy + (1 - rho) * legitimacy_target, 0.0, 1.0)
 
         pain = np.maximum(0.0, p["minsk.growth_expectation"] - economy.gdp_growth)
         drive = (p["minsk.unrest_base"]
@@ -131,13 +131,13 @@ class Society:
                  - p["minsk.unrest_repression_damping"] * minsk.repression
                  - p["minsk.unrest_maidan_damping"] * world.maidan_effect)
         rho = p["minsk.unrest_persistence"]
-        minsk.unrest = np.clip(rho * minsk.unrest + (1 - rho) * drive * minsk.mobilization
+        minsk.unrest = clip(rho * minsk.unrest + (1 - rho) * drive * minsk.mobilization
                                + p["minsk.unrest_volatility"] * rng.standard_normal(n), 0.0, 1.0)
 
     @staticmethod
     def regime_security(p, minsk) -> np.ndarray:
         """Legitimacy discounted by unrest, with part of the loss won back by repression."""
-        return np.clip(minsk.legitimacy * (1 - minsk.unrest)
+        return clip(minsk.legitimacy * (1 - minsk.unrest)
                        + p["minsk.repression_control"] * minsk.repression * minsk.unrest, 0.0, 1.0)
 
 
@@ -231,7 +231,7 @@ class Economy:
             share = self.shares[:, j]
             inertia = np.where(target < share, p["trade.cutoff_inertia"], p["trade.inertia"])
             kept = inertia * share
-            np.subtract(1, inertia, out=inertia)
+            np.subtract(1.0, inertia, out=inertia)
             inertia *= target
             kept += inertia  # inertia x share + (1 - inertia) x target
             mixed.append(kept)
@@ -245,7 +245,7 @@ class Economy:
         dependence = self.energy_dependence
         dependence = np.where(step_west, dependence * (1 - p["energy.diversification_rate"]), dependence)
         dependence = np.where(step_east, dependence + p["energy.recoupling_rate"] * (1 - dependence), dependence)
-        self.energy_dependence = np.clip(dependence, 0.0, 1.0)
+        self.energy_dependence = clip(dependence, 0.0, 1.0)
 
         ukraine_growth = p["world.ukraine_growth"] - p["world.ukraine_war_contraction"] * world.ukraine_war
         partner_growth = (self.share("russia") * world.russia_growth
