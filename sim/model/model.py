@@ -137,7 +137,7 @@ class BalancingModel(mesa.Model):
         # A Mesa model refers to itself (its wrapped step method), so it is freed only by a garbage collection,
         # which may come late: drop the per-world arrays now. What stays: the spec, seed, counts, years, the trace.
         for holder in (self.minsk, self.moscow, self.brussels):
-            holder.decisions = []
+            holder.decisions, holder._memos = [], {}
         for holder in (self.minsk, self.moscow, self.brussels, self.world, self.economy):
             for name, value in list(vars(holder).items()):
                 if isinstance(value, (np.ndarray, list, Decision)):

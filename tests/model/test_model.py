@@ -230,3 +230,15 @@ def test_invariants_hold_for_any_parameters_within_their_ranges(parameters, seed
     assert (h["political_prisoners"] >= 0).all()
     assert (h["subsidy_pct_gdp"] >= 0).all()
     assert (h["subsidy_pct_gdp"] <= model.params["moscow.subsidy_max"] + 1e-9).all()
+
+
+def test_release_drops_the_per_world_arrays_and_the_caches_of_them():
+    """A sweep releases each model (memory stays flat): the float conversions and the agents' memos hold
+    per-world arrays during a run and are dropped with the state."""
+    model = BalancingModel(replicates=50, seed=2).run()
+    agents = (model.minsk, model.moscow, model.brussels)
+    assert model._floats and all(agent._memos for agent in (model.moscow, model.brussels))
+    model.release()
+    assert model._floats == {} and all(agent._memos == {} for agent in agents)
+    for holder in (*agents, model.world, model.economy):
+        assert not [name for name, value in vars(holder).items() if isinstance(value, np.ndarray)]
