@@ -338,8 +338,9 @@ class BalancingModel(mesa.Model):
     def _decided_inputs(self) -> dict[str, np.ndarray]:
         """What a decision saw that was decided earlier in the same year: Brussels's ``crackdown`` is the one Minsk
         decided this year (the same as this year's recorded crackdown), not the state it entered the year with."""
-        worlds = np.array(self.traced_worlds, dtype=np.int64)
-        return {"crackdown": self.minsk.crackdown_decided[worlds].copy()} if len(worlds) else {}
+        if not self.traced_worlds:
+            return {}
+        return {"crackdown": np.array(self.minsk.crackdown_decided[self._traced_at])}
 
     def _record_trace(self) -> None:
         if not self.traced_worlds:
